@@ -1,0 +1,97 @@
+"""The model adapter interface.
+
+An adapter turns a batch of inputs (decoded audio arrays at ``sampling_rate``, or strings)
+into a score matrix over its *own* labels. Label mapping onto the dataset happens later, in
+:mod:`emoeval.labels`.
+
+Score conventions (the runner enforces them per sample):
+- each row holds one score per ``labels`` entry, ideally probabilities;
+- a row of all zeros is an **abstention** (e.g. a lexicon with no hit): recorded per sample;
+- a NaN or infinite score is a per-sample error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import EmoevalError
+from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+
+
+class ModelAdapter:
+    name: str = "adapter"
+    #: "text" or "audio"
+    modality: str = "text"
+    #: target sampling rate for audio models
+    sampling_rate: int | None = None
+
+    def __init__(self, argument: str, spec: str = "", **options: Any):
+        self.argument = argument
+        self.spec = spec or f"{self.name}:{argument}"
+        self.options = options
+
+    # --- required -----------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def predict(self, inputs: list[Any]) -> np.ndarray:  # pragma: no cover - interface
+        """(len(inputs), len(labels)) scores."""
+        raise NotImplementedError
+
+    # --- optional -----------------------------------------------------------------------
+    def set_candidate_labels(self, dataset_labels: list[str]) -> None:
+        """Called before predicting. Open-vocabulary adapters (zero-shot) adopt the
+        dataset's labels as their own; closed-vocabulary ones ignore it."""
+
+    def input_size(self, item: Any) -> int:
+        """Length used to group similar inputs into a batch (samples or characters)."""
+        return len(item)
+
+    def fingerprint_parts(self) -> list[str]:
+        """Strings that identify the weights and preprocessing (hashed into the fingerprint)."""
+        return []
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256(self.spec.encode())
+        for part in self.fingerprint_parts():
+            h.update(b"\x00" + part.encode())
+        return h.hexdigest()[:16]
+
+    def efficiency(self) -> dict[str, Any]:
+        """``n_parameters`` and ``size_bytes`` where known."""
+        return {"n_parameters": None, "size_bytes": None}
+
+
+def files_digest(paths: list[str]) -> str:
+    """Cheap but sound content hash for weight files: size + first and last MiB."""
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        size = os.path.getsize(p)
+        h.update(f"{os.path.basename(p)}:{size}".encode())
+        with open(p, "rb") as f:
+            h.update(f.read(1 << 20))
+            if size > 2 << 20:
+                f.seek(-(1 << 20), os.SEEK_END)
+                h.update(f.read(1 << 20))
+    return h.hexdigest()[:16]
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    z = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def load_adapter(spec: str, **options: Any) -> ModelAdapter:
+    """``hf:some/model`` -> an adapter instance (imports only that backend)."""
+    parsed = parse_spec(spec, MODEL_ADAPTERS, "model")
+    if not parsed.argument:
+        raise EmoevalError(f"model spec {spec!r} names no model after {parsed.name!r}:")
+    cls = load_class(MODEL_ADAPTERS[parsed.name][0])
+    return cls(parsed.argument, spec=spec, **options)

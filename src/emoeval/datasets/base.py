@@ -1,0 +1,109 @@
+"""The dataset interface.
+
+A dataset yields :class:`Row` objects. Sample ids follow one contract everywhere: the
+``--id-col`` value, else the audio path relative to the dataset root, else
+``<split>-<line number>`` for text. Duplicate ids are an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import EmoevalError
+from ..registry import DATASET_SOURCES, load_class, parse_spec
+
+
+@dataclass
+class Row:
+    """One labelled sample.
+
+    Exactly one of ``text`` / ``audio`` is set. ``audio`` is an absolute path (decoding is the
+    runner's job, so a bad file fails one sample, not the dataset). ``label`` is the dataset's
+    own label name (None only for unlabelled rows). ``metadata`` carries speaker, gender,
+    language and any extra columns, all as strings.
+    """
+
+    id: str
+    label: str | None
+    text: str | None = None
+    audio: str | None = None
+    split: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def modality(self) -> str:
+        return "audio" if self.audio is not None else "text"
+
+
+@dataclass
+class DatasetOptions:
+    """Column names and choices shared by every source (CLI flags of the same names)."""
+
+    id_col: str | None = None
+    text_col: str | None = None
+    audio_col: str | None = None
+    label_col: str | None = None
+    split_col: str | None = None
+    speaker_col: str | None = None
+
+
+class Dataset:
+    """Base class: subclasses implement :meth:`load_rows`.
+
+    ``spec`` is the full spec string; ``argument`` the part after ``name:``.
+    """
+
+    name: str = "dataset"
+    #: split used when --split is not given; None = all rows
+    default_split: str | None = None
+
+    def __init__(self, argument: str, options: DatasetOptions | None = None, spec: str = ""):
+        self.argument = argument
+        self.options = options or DatasetOptions()
+        self.spec = spec or f"{self.name}:{argument}"
+
+    def load_rows(self, split: str | None) -> list[Row]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def splits(self) -> list[str]:
+        """Split names this source knows (empty if it has none)."""
+        return []
+
+    def rows(self, split: str | None = None) -> list[Row]:
+        """All rows of ``split`` (all rows when None), with ids checked unique."""
+        split = split if split is not None else self.default_split
+        rows = self.load_rows(split)
+        check_unique_ids(rows, self.spec)
+        return rows
+
+    def fingerprint(self, rows: list[Row]) -> str:
+        """Hash of spec, ids, labels and inputs: identifies the data a run saw."""
+        h = hashlib.sha256(self.spec.encode())
+        for r in rows:
+            h.update(f"\x00{r.id}\x01{r.label}\x01{r.text or ''}\x01{r.audio or ''}".encode())
+        return h.hexdigest()[:16]
+
+
+def check_unique_ids(rows: list[Row], spec: str) -> None:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for r in rows:
+        if r.id in seen:
+            dupes.append(r.id)
+        seen.add(r.id)
+    if dupes:
+        shown = ", ".join(sorted(set(dupes))[:5])
+        raise EmoevalError(
+            f"duplicate sample ids in {spec}: {shown} ({len(dupes)} duplicates); give an "
+            "--id-col whose values are unique")
+
+
+def load_dataset(spec: str, options: DatasetOptions | None = None) -> Dataset:
+    """``csv:file.csv`` -> a Dataset instance (imports only that source's module)."""
+    parsed = parse_spec(spec, DATASET_SOURCES, "dataset")
+    cls = load_class(DATASET_SOURCES[parsed.name][0])
+    ds = cls(parsed.argument, options or DatasetOptions(), spec=spec)
+    ds.name = parsed.name
+    return ds

@@ -1,0 +1,89 @@
+"""Backends and dataset sources registered by name, imported lazily.
+
+A spec string is ``<name>:<argument>`` (``hf:superb/wav2vec2-base-superb-er``,
+``csv:data/test.csv``). Looking a name up imports only that backend's module, so the CLI
+starts without torch.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+
+from .errors import EmoevalError
+
+# name -> ("module:attribute", one line on what it needs)
+MODEL_ADAPTERS: dict[str, tuple[str, str]] = {
+    "hf": ("emoeval.adapters.hf:HFAdapter",
+           "hf:<hub id or local dir> - a transformers audio or text classifier (torch)"),
+    "onnx": ("emoeval.adapters.onnx:ONNXAdapter",
+             "onnx:<model.onnx> - ONNX Runtime; config.json and preprocessor files beside it"),
+    "lexicon": ("emoeval.adapters.lexicon:LexiconAdapter",
+                "lexicon:nrc - the NRC emotion lexicon shipped with nrclex (text, no model)"),
+    "zeroshot": ("emoeval.adapters.zeroshot:ZeroShotAdapter",
+                 "zeroshot:<sentence-transformers model | minilm> - cosine similarity to one "
+                 "prompt per label (text)"),
+    "python": ("emoeval.adapters.python:PythonAdapter",
+               "python:<module>:<callable> - fn(list_of_inputs) -> list[dict[label, score]] "
+               "or list[str]"),
+}
+
+DATASET_SOURCES: dict[str, tuple[str, str]] = {
+    "csv": ("emoeval.datasets.tabular:TabularDataset",
+            "csv:<file> - one row per sample; --text-col or --audio-col, --label-col"),
+    "jsonl": ("emoeval.datasets.tabular:TabularDataset",
+              "jsonl:<file> - one JSON object per line, same columns as csv"),
+    "parquet": ("emoeval.datasets.tabular:TabularDataset",
+                "parquet:<file> - same columns as csv"),
+    "audiofolder": ("emoeval.datasets.audiofolder:AudioFolderDataset",
+                    "audiofolder:<dir> - one sub-folder of audio files per label"),
+    "hf": ("emoeval.datasets.hf:HFDataset",
+           "hf:<name>[@revision] - datasets.load_dataset (needs the Hub or a local cache)"),
+    "demo": ("emoeval.datasets.demo:DemoDataset",
+             "demo:en - the small English text set shipped inside emoeval"),
+    "ravdess": ("emoeval.datasets.presets.ravdess:RavdessDataset",
+                "ravdess:<dir> - RAVDESS speech, 03-01-EE-II-SS-RR-AA.wav"),
+    "crema-d": ("emoeval.datasets.presets.cremad:CremaDDataset",
+                "crema-d:<dir> - CREMA-D, AAAA_SSS_EEE_LL.wav"),
+    "emodb": ("emoeval.datasets.presets.emodb:EmoDBDataset",
+              "emodb:<dir> - Berlin EmoDB, emotion in the 6th character of the file name"),
+    "tess": ("emoeval.datasets.presets.tess:TessDataset",
+             "tess:<dir> - TESS, OAF_word_ps.wav"),
+    "savee": ("emoeval.datasets.presets.savee:SaveeDataset",
+              "savee:<dir> - SAVEE, a/d/f/h/n/sa/su file-name prefixes"),
+    "urdu": ("emoeval.datasets.presets.urdu:UrduDataset",
+             "urdu:<dir> - URDU-Dataset, one folder per emotion"),
+    "tweeteval": ("emoeval.datasets.presets.tweeteval:TweetEvalDataset",
+                  "tweeteval:<dir> - {split}_text.txt + {split}_labels.txt + mapping.txt"),
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed ``name:argument`` spec."""
+
+    name: str
+    argument: str
+    raw: str
+
+
+def parse_spec(raw: str, table: dict[str, tuple[str, str]], kind: str) -> Spec:
+    """Split ``name:argument`` and check the name is registered (with a suggestion if not)."""
+    name, sep, argument = raw.partition(":")
+    if not sep:
+        raise EmoevalError(
+            f"{kind} spec {raw!r} has no '<name>:' prefix; use one of "
+            f"{', '.join(n + ':' for n in table)} (see `emoeval {kind}s`)")
+    if name not in table:
+        close = difflib.get_close_matches(name, list(table), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise EmoevalError(
+            f"unknown {kind} {name!r} in {raw!r}{hint} Known: {', '.join(table)}")
+    return Spec(name=name, argument=argument, raw=raw)
+
+
+def load_class(target: str):
+    """Import ``module:attribute`` lazily."""
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
