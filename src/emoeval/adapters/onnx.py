@@ -1,0 +1,118 @@
+"""``onnx:<model.onnx>``: a classifier run with ONNX Runtime.
+
+Labels come from ``config.json`` (``id2label``) beside the model file; preprocessing from the
+feature-extractor or tokenizer files beside it, so an exported ``hf:`` model evaluates the
+same way under either runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import EmoevalError
+from .base import ModelAdapter, files_digest, softmax
+
+
+class ONNXAdapter(ModelAdapter):
+    name = "onnx"
+
+    def __init__(self, argument: str, spec: str = "", providers: list[str] | None = None,
+                 **options: Any):
+        super().__init__(argument, spec, **options)
+        import onnxruntime as ort
+        import transformers
+
+        if not os.path.isfile(argument):
+            raise EmoevalError(f"ONNX model file {argument!r} does not exist")
+        folder = os.path.dirname(os.path.abspath(argument))
+        config_path = os.path.join(folder, "config.json")
+        if not os.path.isfile(config_path):
+            raise EmoevalError(f"no config.json beside {argument}: it must give id2label "
+                               "(save the transformers config next to the .onnx file)")
+        with open(config_path, encoding="utf-8") as f:
+            config = json.load(f)
+        id2label = config.get("id2label") or {}
+        if not id2label:
+            raise EmoevalError(f"{config_path} has no id2label")
+        self._labels = [str(id2label[k]) for k in sorted(id2label, key=lambda k: int(k))]
+        self.multi_label = config.get("problem_type") == "multi_label_classification"
+        self.folder = folder
+        try:
+            self.session = ort.InferenceSession(
+                argument, providers=providers or ort.get_available_providers())
+        except Exception as exc:
+            raise EmoevalError(f"ONNX Runtime cannot load {argument}: {exc}") from None
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        if "input_values" in self.input_names:
+            self.modality = "audio"
+            self.processor = transformers.AutoFeatureExtractor.from_pretrained(folder)
+            self.sampling_rate = int(self.processor.sampling_rate)
+            self.uses_attention_mask = "attention_mask" in self.input_names
+        else:
+            self.modality = "text"
+            self.processor = transformers.AutoTokenizer.from_pretrained(folder)
+            self.uses_attention_mask = True
+
+    @property
+    def labels(self) -> list[str]:
+        return self._labels
+
+    def _run(self, encoded: dict) -> np.ndarray:
+        feeds = {}
+        for name in self.input_names:
+            value = np.asarray(encoded[name])
+            feeds[name] = value.astype(np.float32 if value.dtype.kind == "f" else np.int64)
+        logits = self.session.run(None, feeds)[0].astype(np.float64)
+        return 1 / (1 + np.exp(-logits)) if self.multi_label else softmax(logits)
+
+    def predict(self, inputs: list[Any]) -> np.ndarray:
+        if self.modality == "text":
+            return self._run(dict(self.processor(inputs, return_tensors="np", padding=True,
+                                                 truncation=True, max_length=512)))
+        out = np.zeros((len(inputs), len(self._labels)))
+        if self.uses_attention_mask:
+            groups = [list(range(len(inputs)))]
+        else:  # see HFAdapter: without a mask, zero padding changes the output
+            by_length: dict[int, list[int]] = {}
+            for i, x in enumerate(inputs):
+                by_length.setdefault(len(x), []).append(i)
+            groups = list(by_length.values())
+        for group in groups:
+            encoded = self.processor([inputs[i] for i in group], sampling_rate=self.sampling_rate,
+                                     return_tensors="np", padding=True,
+                                     return_attention_mask=self.uses_attention_mask)
+            out[group] = self._run(dict(encoded))
+        return out
+
+    def _model_files(self) -> list[str]:
+        files = [self.argument]
+        data = self.argument + ".data"
+        return files + ([data] if os.path.isfile(data) else [])
+
+    def fingerprint_parts(self) -> list[str]:
+        parts = [files_digest(self._model_files())]
+        for name in ("config.json", "preprocessor_config.json", "tokenizer_config.json",
+                     "tokenizer.json", "vocab.txt"):
+            path = os.path.join(self.folder, name)
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    parts.append(f"{name}:{f.read()}")
+        return parts
+
+    def efficiency(self) -> dict[str, Any]:
+        return {"n_parameters": self._count_parameters(),
+                "size_bytes": int(sum(os.path.getsize(p) for p in self._model_files()))}
+
+    def _count_parameters(self) -> int | None:
+        """Sum of initializer sizes, when the ``onnx`` package is there to read them."""
+        try:
+            import onnx
+            from onnx import numpy_helper
+        except ImportError:
+            return None
+        model = onnx.load(self.argument, load_external_data=False)
+        return int(sum(int(np.prod(t.dims)) for t in model.graph.initializer))

@@ -1,0 +1,317 @@
+"""The Python API: everything the CLI does, callable from code.
+
+Data flows one way: dataset rows -> model adapter -> label mapping -> prediction store ->
+metrics -> report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .adapters.base import ModelAdapter, load_adapter
+from .datasets.base import Dataset, DatasetOptions, Row, load_dataset
+from .errors import EmoevalError
+from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
+from .runner import run as run_predictions
+from .scoring import SCHEMA_VERSION, labels_for_table, score_table
+from .store import PredictionStore
+
+RESULTS_FILE = "results.json"
+DETAILED_FILE = "detailed_results.csv"
+
+
+@dataclass
+class EvaluationConfig:
+    """Everything ``emoeval evaluate`` takes, with the CLI's defaults."""
+
+    model: str
+    dataset: str
+    out: str
+    split: str | None = None
+    limit: int | None = None
+    batch_size: int = 8
+    labels: list[str] | None = None
+    keep_labels: list[str] | None = None
+    merge: list[str] = field(default_factory=list)
+    label_map: str | None = None
+    unmapped: str = "restrict"
+    slice_by: list[str] = field(default_factory=list)
+    seed: int = 0
+    n_resamples: int = 1000
+    dataset_options: DatasetOptions = field(default_factory=DatasetOptions)
+    command: str = ""
+
+
+def stratified_limit(rows: list[Row], limit: int | None, seed: int) -> list[Row]:
+    """A seeded sample of ``limit`` rows stratified by label (largest-remainder allocation),
+    in the dataset's order. Never the first N rows: some corpora are sorted by class."""
+    if limit is None or limit >= len(rows):
+        return rows
+    if limit <= 0:
+        raise EmoevalError(f"--limit {limit}: give a positive number")
+    rng = np.random.default_rng(seed)
+    by_label: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_label.setdefault(str(r.label), []).append(i)
+    names = sorted(by_label)
+    exact = np.array([limit * len(by_label[n]) / len(rows) for n in names])
+    counts = np.floor(exact).astype(int)
+    for j in np.argsort(-(exact - counts), kind="stable")[: limit - counts.sum()]:
+        counts[j] += 1
+    chosen: list[int] = []
+    for name, count in zip(names, counts):
+        chosen += list(rng.choice(by_label[name], size=int(count), replace=False))
+    return [rows[i] for i in sorted(chosen)]
+
+
+def prepare_rows(dataset: Dataset, cfg: EvaluationConfig) -> tuple[list[Row], list[str],
+                                                                   dict[str, str | None]]:
+    """Rows after label options, --keep-labels and --limit; the dataset's label order."""
+    rows = dataset.rows(cfg.split)
+    if not rows:
+        raise EmoevalError(f"{dataset.spec} has no rows"
+                           + (f" in split {cfg.split!r}" if cfg.split else ""))
+    unlabelled = [r.id for r in rows if r.label is None or str(r.label) == ""]
+    if unlabelled:
+        raise EmoevalError(f"{len(unlabelled)} rows have no label (first: {unlabelled[0]}); "
+                           "check --label-col")
+    label_map = load_label_map(cfg.label_map)
+    merge = parse_merge(cfg.merge)
+    new_labels = apply_label_options([str(r.label) for r in rows], declared=None,
+                                     merge=merge, label_map=label_map)
+    for row, label in zip(rows, new_labels):
+        row.label = label
+    if cfg.keep_labels:
+        present = {r.label for r in rows}
+        missing = [k for k in cfg.keep_labels if k not in present]
+        if missing:
+            raise EmoevalError(f"--keep-labels names labels not in the data: "
+                               f"{', '.join(missing)} (have: {', '.join(sorted(present))})")
+        rows = [r for r in rows if r.label in set(cfg.keep_labels)]
+    if cfg.labels:
+        apply_label_options([r.label for r in rows], declared=cfg.labels, merge={},
+                            label_map={})
+        labels = list(cfg.labels)
+    else:
+        labels = sorted({r.label for r in rows})
+    rows = stratified_limit(rows, cfg.limit, cfg.seed)
+    return rows, labels, label_map
+
+
+def detailed_table(rows: list[Row], store: PredictionStore, mapping: LabelMapping
+                   ) -> pd.DataFrame:
+    """One row per sample in the ``detailed_results.csv`` layout."""
+    records = []
+    meta_keys: list[str] = []
+    for r in rows:
+        for k in r.metadata:
+            if k not in meta_keys:
+                meta_keys.append(k)
+    for r in rows:
+        rec = store.records[r.id]
+        out: dict[str, Any] = {"id": r.id, "label": r.label, "prediction": "",
+                               "confidence": np.nan, "error": rec.error or ""}
+        if rec.scores is not None and not rec.error:
+            vector = np.array([rec.scores.get(m, 0.0) for m in mapping.model_labels], dtype=float)
+            dataset_scores = mapping.project(vector[None, :])[0]
+            prediction = mapping.predict(vector[None, :])[0]
+            out["prediction"] = prediction
+            out["confidence"] = (float(dataset_scores[mapping.dataset_labels.index(prediction)])
+                                 if prediction in mapping.dataset_labels else float(vector.max()))
+            for label, value in zip(mapping.dataset_labels, dataset_scores):
+                out[f"score_{label}"] = float(value)
+        for k in meta_keys:
+            out[k] = r.metadata.get(k, "")
+        records.append(out)
+    table = pd.DataFrame.from_records(records)
+    score_cols = [f"score_{label}" for label in mapping.dataset_labels]
+    for col in score_cols:
+        if col not in table.columns:
+            table[col] = np.nan
+    return table[["id", "label", "prediction", "confidence", "error", *score_cols, *meta_keys]]
+
+
+def run_block(command: str, started: dt.datetime, t0: float) -> dict[str, Any]:
+    versions = {"emoeval": __version__, "python": platform.python_version()}
+    for name in ("numpy", "sklearn", "torch", "transformers", "onnxruntime",
+                 "sentence_transformers"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = getattr(module, "__version__", "")
+    return {"command": command or " ".join(sys.argv), "versions": versions,
+            "started": started.isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - t0, 3)}
+
+
+def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[Row],
+                     timing: dict[str, Any]) -> dict[str, Any]:
+    latencies = np.array([store.records[r.id].latency_ms for r in rows
+                          if store.records[r.id].latency_ms is not None], dtype=float)
+    eff = dict(adapter.efficiency())
+    eff["samples_per_s"] = (round(timing["n_predicted"] / timing["model_seconds"], 3)
+                            if timing["model_seconds"] > 0 else None)
+    eff["latency_ms_p50"] = round(float(np.percentile(latencies, 50)), 3) if latencies.size else None
+    eff["latency_ms_p95"] = round(float(np.percentile(latencies, 95)), 3) if latencies.size else None
+    eff["note"] = ("model time only (forward passes), per sample amortised over its batch; "
+                   "measured in this run" if timing["n_predicted"] else
+                   "all predictions came from the store: speed from the run that made them")
+    return eff
+
+
+def write_results(out: str, results: dict[str, Any], table: pd.DataFrame) -> None:
+    os.makedirs(out, exist_ok=True)
+    table.to_csv(os.path.join(out, DETAILED_FILE), index=False)
+    tmp = os.path.join(out, RESULTS_FILE + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False, default=_json_default)
+    os.replace(tmp, os.path.join(out, RESULTS_FILE))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | None = None,
+             ) -> dict[str, Any]:
+    """Evaluate one model on one dataset into ``cfg.out``; resumes from the store there."""
+    started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    dataset = load_dataset(cfg.dataset, cfg.dataset_options)
+    rows, labels, label_map = prepare_rows(dataset, cfg)
+    # the dataset identity excludes --limit, so a larger limit reuses the smaller run
+    dataset_fp = dataset.fingerprint(dataset.rows(cfg.split))
+    adapter = load_adapter(cfg.model)
+    if adapter.modality is None:
+        adapter.modality = rows[0].modality
+    if adapter.modality != rows[0].modality:
+        raise EmoevalError(f"{cfg.model} takes {adapter.modality} but {cfg.dataset} holds "
+                           f"{rows[0].modality}; pick a matching model or dataset")
+    adapter.set_candidate_labels(labels)
+    mapping = build_mapping(adapter.labels, labels, label_map, cfg.unmapped)
+    model_fp = model_fingerprint(adapter, mapping)
+    manifest = {"model_spec": cfg.model, "model_fingerprint": model_fp,
+                "dataset_spec": cfg.dataset, "split": cfg.split,
+                "dataset_fingerprint": dataset_fp}
+    with PredictionStore(cfg.out, manifest) as store:
+        total = len(rows)
+        done = [0]
+
+        def progress(n: int) -> None:
+            done[0] += n
+            if on_progress:
+                on_progress(done[0], total)
+
+        timing = run_predictions(adapter, rows, store, batch_size=cfg.batch_size,
+                                 on_progress=progress)
+        # open-vocabulary adapters may have met new labels while predicting
+        seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
+        model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
+        mapping = build_mapping(model_labels, labels, label_map, cfg.unmapped)
+        table = detailed_table(rows, store, mapping)
+        results = {
+            "schema_version": SCHEMA_VERSION,
+            "task": "classification",
+            "model": {"spec": cfg.model, "fingerprint": model_fp},
+            "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
+                        "limit": cfg.limit, "seed": cfg.seed},
+            **score_table(table, labels, slice_by=cfg.slice_by,
+                          shared_labels=mapping.shared_labels, n_resamples=cfg.n_resamples,
+                          seed=cfg.seed),
+            "label_mapping": mapping.to_dict(),
+            "efficiency": efficiency_block(adapter, store, rows, timing),
+        }
+        results["run"] = run_block(cfg.command, started, t0)
+    write_results(cfg.out, results, table)
+    render_reports(cfg.out)
+    return results
+
+
+def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:
+    """Spec + weights + preprocessing (the adapter's parts) + the label map in force."""
+    import hashlib
+
+    h = hashlib.sha256(adapter.fingerprint().encode())
+    h.update(json.dumps(mapping.model_to_dataset, sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def read_predictions_file(path: str) -> pd.DataFrame:
+    """CSV, TSV, JSONL or Parquet into a table (ids and labels as strings)."""
+    if not os.path.isfile(path):
+        raise EmoevalError(f"predictions file {path!r} not found")
+    lower = path.lower()
+    if lower.endswith((".jsonl", ".ndjson")):
+        table = pd.read_json(path, lines=True, dtype=False)
+    elif lower.endswith(".parquet"):
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, sep="\t" if lower.endswith(".tsv") else ",", dtype=str,
+                            keep_default_na=False)
+    for col in ("id", "label", "prediction"):
+        if col in table.columns:
+            table[col] = table[col].map(lambda v: "" if v is None else str(v))
+    return table
+
+
+def score_file(path: str, out: str, *, task: str = "classification",
+               labels: list[str] | None = None, slice_by: list[str] | None = None,
+               seed: int = 0, n_resamples: int = 1000, command: str = "") -> dict[str, Any]:
+    """Score an existing predictions file (``id, label, prediction`` at least) without a model.
+
+    A ``detailed_results.csv`` written by emoeval is itself a valid input.
+    """
+    started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    if task != "classification":
+        raise EmoevalError(f"--task {task!r} is not available yet; use classification")
+    table = read_predictions_file(path)
+    if "id" not in table.columns:
+        raise EmoevalError(f"{path} has no 'id' column (columns: {', '.join(table.columns)})")
+    dupes = table["id"][table["id"].duplicated()].unique()
+    if len(dupes):
+        raise EmoevalError(f"duplicate ids in {path}: {', '.join(map(str, dupes[:5]))}")
+    order = labels_for_table(table, labels)
+    results = {
+        "schema_version": SCHEMA_VERSION,
+        "task": task,
+        "model": {"spec": f"file:{os.path.basename(path)}", "fingerprint": None},
+        "dataset": {"spec": f"file:{path}", "split": None, "fingerprint": None},
+        **score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed),
+        "label_mapping": None,
+        "efficiency": None,
+        "run": run_block(command, started, t0),
+    }
+    write_results(out, results, table)
+    render_reports(out)
+    return results
+
+
+def load_results(out: str) -> dict[str, Any]:
+    path = os.path.join(out, RESULTS_FILE)
+    if not os.path.isfile(path):
+        raise EmoevalError(f"{out} holds no {RESULTS_FILE}: run `emoeval evaluate` or "
+                           "`emoeval score` into it first")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def render_reports(out: str) -> list[str]:
+    """Re-render report.md and the plots from results.json alone (no model is run)."""
+    from .reports import render_all
+
+    return render_all(load_results(out), out)

@@ -1,0 +1,184 @@
+"""The ``emoeval`` command line: a thin typer layer over :mod:`emoeval.api`.
+
+Heavy libraries (torch, transformers) are imported only by the adapters that need them,
+so ``emoeval --help``, ``models`` and ``datasets`` start fast.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import EmoevalError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Evaluate emotion-recognition models with numbers you can trust.")
+console = Console(stderr=True)
+out_console = Console()
+
+
+def _split_list(value: Optional[str]) -> Optional[list[str]]:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def _command_line() -> str:
+    return "emoeval " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _fail(exc: EmoevalError) -> None:
+    console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                    transient=False)
+
+
+def _headline(results: dict, out: str) -> None:
+    m, ci = results["metrics"], results.get("ci") or {}
+
+    def cell(key: str) -> str:
+        c = ci.get(key) or {}
+        band = (f" [{100 * c['low']:.1f}, {100 * c['high']:.1f}]"
+                if c.get("low") is not None else "")
+        return f"{100 * m[key]:.1f}%{band}"
+
+    out_console.print(f"{results['model']['spec']} on {results['dataset']['spec']}: "
+                      f"accuracy (WA) {cell('accuracy')}, balanced accuracy (UA) "
+                      f"{cell('balanced_accuracy')}, macro F1 {cell('f1_macro')}; "
+                      f"{results['n_scored']}/{results['n_samples']} scored, "
+                      f"{results['n_errors']} errors -> {out}/report.md", highlight=False)
+
+
+@app.command()
+def evaluate(
+    model: str = typer.Option(..., help="Model spec, e.g. hf:superb/wav2vec2-base-superb-er"),
+    dataset: str = typer.Option(..., help="Dataset spec, e.g. urdu:../data/urdu or csv:test.csv"),
+    out: str = typer.Option(..., help="Output folder; rerunning with the same one resumes"),
+    split: Optional[str] = typer.Option(None, help="Dataset split to evaluate"),
+    limit: Optional[int] = typer.Option(None, help="Seeded sample of N rows, stratified by label"),
+    batch_size: int = typer.Option(8, help="Samples per forward pass"),
+    labels: Optional[str] = typer.Option(None, help="Expected label set a,b,c (others: error)"),
+    keep_labels: Optional[str] = typer.Option(None, help="Keep only rows with these labels"),
+    merge: list[str] = typer.Option([], help="Merge classes, e.g. --merge exc=happy"),
+    label_map: Optional[str] = typer.Option(None, help="YAML/JSON/CSV label map, overrides all"),
+    unmapped: str = typer.Option("restrict", help="Model labels without a dataset counterpart: "
+                                 "restrict (best mapped label) or wrong (count as a miss)"),
+    slice_by: list[str] = typer.Option([], help="Metadata column to report metrics by"),
+    seed: int = typer.Option(0, help="Seed for --limit and the bootstrap"),
+    id_col: Optional[str] = typer.Option(None, help="Column with unique sample ids"),
+    text_col: Optional[str] = typer.Option(None, help="Column with the text"),
+    audio_col: Optional[str] = typer.Option(None, help="Column with audio paths (relative to "
+                                            "the file)"),
+    label_col: Optional[str] = typer.Option(None, help="Column with the label"),
+    split_col: Optional[str] = typer.Option(None, help="Column with the split name"),
+    speaker_col: Optional[str] = typer.Option(None, help="Column with the speaker id"),
+) -> None:
+    """Evaluate one model on one labelled dataset: results.json, detailed_results.csv, report."""
+    from .api import EvaluationConfig
+    from .api import evaluate as run_evaluation
+    from .datasets.base import DatasetOptions
+
+    cfg = EvaluationConfig(
+        model=model, dataset=dataset, out=out, split=split, limit=limit, batch_size=batch_size,
+        labels=_split_list(labels), keep_labels=_split_list(keep_labels), merge=merge,
+        label_map=label_map, unmapped=unmapped, slice_by=slice_by, seed=seed,
+        dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
+                                       label_col=label_col, split_col=split_col,
+                                       speaker_col=speaker_col),
+        command=_command_line())
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"{model}", total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            results = run_evaluation(cfg, on_progress=on_progress)
+    except EmoevalError as exc:
+        _fail(exc)
+    _headline(results, out)
+
+
+@app.command()
+def score(
+    file: str = typer.Argument(..., help="Predictions file: id, label, prediction (+ score_*)"),
+    out: str = typer.Option(..., help="Output folder"),
+    task: str = typer.Option("classification", help="classification"),
+    labels: Optional[str] = typer.Option(None, help="Label set and order a,b,c"),
+    slice_by: list[str] = typer.Option([], help="Column to report metrics by"),
+    seed: int = typer.Option(0, help="Bootstrap seed"),
+) -> None:
+    """Score an existing predictions file without any model."""
+    from .api import score_file
+
+    try:
+        results = score_file(file, out, task=task, labels=_split_list(labels),
+                             slice_by=slice_by, seed=seed, command=_command_line())
+    except EmoevalError as exc:
+        _fail(exc)
+    _headline(results, out)
+
+
+@app.command()
+def report(out: str = typer.Argument(..., help="A folder written by evaluate or score")) -> None:
+    """Re-render every report from the saved files (never re-runs a model)."""
+    from .api import render_reports
+
+    try:
+        paths = render_reports(out)
+    except EmoevalError as exc:
+        _fail(exc)
+    for path in paths:
+        out_console.print(path)
+
+
+@app.command()
+def demo(out: str = typer.Option("demo_out", help="Output folder for both reports")) -> None:
+    """The embedded default: lexicon:nrc and zeroshot:minilm on the shipped English text set."""
+    from .demo import run_demo
+
+    try:
+        run_demo(out, console=out_console, progress_factory=_progress)
+    except EmoevalError as exc:
+        _fail(exc)
+
+
+def _registry_table(title: str, table: dict[str, tuple[str, str]]) -> None:
+    grid = Table(title=title, show_lines=False)
+    grid.add_column("name")
+    grid.add_column("what it is and needs")
+    for name, (_, help_text) in table.items():
+        grid.add_row(name, help_text)
+    out_console.print(grid)
+
+
+@app.command()
+def models() -> None:
+    """List the registered model adapters."""
+    from .registry import MODEL_ADAPTERS
+
+    _registry_table("model adapters", MODEL_ADAPTERS)
+
+
+@app.command()
+def datasets() -> None:
+    """List the registered dataset sources and corpus presets."""
+    from .registry import DATASET_SOURCES
+
+    _registry_table("dataset sources", DATASET_SOURCES)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

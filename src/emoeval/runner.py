@@ -1,0 +1,141 @@
+"""Run a model adapter over dataset rows into the prediction store.
+
+Owns what every backend shares: skipping finished samples (resume), grouping inputs of
+similar size into batches, decoding audio in worker threads ahead of the model, isolating a
+failing sample from its batch, and checking every score row (NaN, abstention).
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as futures
+import itertools
+import os
+import time
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .adapters.base import ModelAdapter
+from .audio import audio_duration, load_audio
+from .datasets.base import Row
+from .errors import SampleError
+from .store import PredictionStore, Record
+
+ABSTAINED = "abstained: the model gave no score to any label"
+
+
+def prepare_input(row: Row, adapter: ModelAdapter) -> Any:
+    """The model input for one row: decoded audio or non-empty text (SampleError otherwise)."""
+    if adapter.modality == "audio":
+        if row.audio is None:
+            raise SampleError("row has no audio but the model takes audio")
+        return load_audio(row.audio, adapter.sampling_rate)
+    if row.text is None:
+        raise SampleError("row has no text but the model takes text")
+    if not str(row.text).strip():
+        raise SampleError("empty text")
+    return str(row.text)
+
+
+def size_key(row: Row) -> float:
+    """Cheap size estimate used to group similar inputs (no decoding)."""
+    if row.audio is not None:
+        return audio_duration(row.audio) or 0.0
+    return float(len(row.text or ""))
+
+
+def check_scores(scores: np.ndarray) -> str | None:
+    """Per-row error for a score vector, or None when it is usable."""
+    if not np.all(np.isfinite(scores)):
+        return "NaN or infinite score from the model"
+    if not np.any(scores):
+        return ABSTAINED
+    return None
+
+
+def plan_batches(rows: list[Row], batch_size: int) -> list[list[Row]]:
+    """Sort by size so a batch holds similar lengths (little padding), then cut."""
+    ordered = sorted(rows, key=size_key)
+    return [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
+
+
+def _prepared_batches(batches: list[list[Row]], adapter: ModelAdapter, workers: int
+                      ) -> Iterator[tuple[list[Row], list[Any]]]:
+    """Yield (rows, inputs-or-SampleError) with decoding running ahead in a thread pool."""
+    def prepare(batch: list[Row]) -> list[Any]:
+        out = []
+        for row in batch:
+            try:
+                out.append(prepare_input(row, adapter))
+            except SampleError as exc:
+                out.append(exc)
+        return out
+
+    if adapter.modality != "audio" or workers <= 1:
+        for batch in batches:
+            yield batch, prepare(batch)
+        return
+    with futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        remaining = iter(batches)
+        # bounded read-ahead: decoding stays ahead of the model, memory stays flat
+        queue = collections.deque((b, pool.submit(prepare, b))
+                                  for b in itertools.islice(remaining, workers * 2))
+        while queue:
+            batch, pending = queue.popleft()
+            following = next(remaining, None)
+            if following is not None:
+                queue.append((following, pool.submit(prepare, following)))
+            yield batch, pending.result()
+
+
+def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]
+                      ) -> list[tuple[np.ndarray | None, str | None]]:
+    """Predict a batch; if it fails, retry one by one so one bad input fails alone."""
+    try:
+        scores = np.asarray(adapter.predict(inputs), dtype=float)
+        if scores.shape != (len(inputs), len(adapter.labels)):
+            raise ValueError(f"adapter returned shape {scores.shape}, expected "
+                             f"({len(inputs)}, {len(adapter.labels)})")
+        return [(s, None) for s in scores]
+    except Exception as batch_exc:
+        if len(inputs) == 1:
+            return [(None, f"model error: {type(batch_exc).__name__}: {batch_exc}")]
+    return [_predict_isolated(adapter, [x])[0] for x in inputs]
+
+
+def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
+        batch_size: int = 8, workers: int | None = None,
+        on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Predict every row not yet in ``store``. Returns timing for the efficiency block."""
+    todo = [r for r in rows if r.id not in store]
+    if on_progress and len(todo) < len(rows):
+        on_progress(len(rows) - len(todo))
+    workers = workers if workers is not None else max(1, min(4, (os.cpu_count() or 2)))
+    model_seconds = 0.0
+    n_predicted = 0
+    for batch, inputs in _prepared_batches(plan_batches(todo, batch_size), adapter, workers):
+        records: list[Record | None] = [None] * len(batch)
+        live = [i for i, x in enumerate(inputs) if not isinstance(x, SampleError)]
+        for i, x in enumerate(inputs):
+            if isinstance(x, SampleError):
+                records[i] = Record(batch[i].id, None, str(x))
+        if live:
+            t0 = time.perf_counter()
+            results = _predict_isolated(adapter, [inputs[i] for i in live])
+            elapsed = time.perf_counter() - t0
+            model_seconds += elapsed
+            n_predicted += len(live)
+            per_sample_ms = 1000.0 * elapsed / len(live)
+            labels = adapter.labels  # read after predict: open-vocabulary adapters may grow
+            for i, (scores, error) in zip(live, results):
+                if scores is not None:
+                    error = check_scores(scores)
+                    score_dict = dict(zip(labels, (float(v) for v in scores)))
+                else:
+                    score_dict = None
+                records[i] = Record(batch[i].id, score_dict, error, per_sample_ms)
+        store.add_batch([r for r in records if r is not None])
+        if on_progress:
+            on_progress(len(batch))
+    return {"model_seconds": model_seconds, "n_predicted": n_predicted}

@@ -1,0 +1,121 @@
+"""From per-sample predictions to ``results.json``.
+
+``evaluate`` and ``score`` share this one path: both produce a detailed table in the
+``detailed_results.csv`` layout (``id, label, prediction, confidence, error, score_<label>...``
+plus metadata columns), and :func:`score_table` turns it into the results dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import EmoevalError
+from .metrics.classification import classification_summary, slice_metrics
+from .metrics.stats import bootstrap_ci
+
+SCHEMA_VERSION = "1.0"
+CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
+SPEAKER_COLUMNS = ("speaker", "speaker_id")
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == ""
+
+
+def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
+    """Speaker id per row when known (cluster bootstrap), else None (sample bootstrap)."""
+    for col in SPEAKER_COLUMNS:
+        if col in table.columns and table[col].notna().all() and table[col].nunique() > 1:
+            return table[col].astype(str).to_numpy(), "speaker"
+    return None, "sample"
+
+
+def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] | None = None,
+                shared_labels: list[str] | None = None, n_resamples: int = 1000,
+                seed: int = 0) -> dict[str, Any]:
+    """Metrics, CIs, per-class table, confusions and slices for a detailed table.
+
+    Rows with an ``error`` are counted and listed but left out of the metrics.
+    ``shared_labels``: the labels both model and dataset have (None = all labels).
+    """
+    for col in ("id", "label", "prediction"):
+        if col not in table.columns:
+            raise EmoevalError(f"predictions table has no {col!r} column (columns: "
+                               f"{', '.join(map(str, table.columns))}); it needs id, label, "
+                               "prediction")
+    table = table.copy()
+    table["id"] = table["id"].astype(str)
+    if "error" not in table.columns:
+        table["error"] = ""
+    table["error"] = table["error"].map(lambda v: "" if is_blank(v) else str(v))
+    blank_prediction = table["prediction"].map(is_blank) & (table["error"] == "")
+    table.loc[blank_prediction, "error"] = "no prediction"
+    unlabelled = table["label"].map(is_blank)
+    if unlabelled.any():
+        raise EmoevalError(f"{int(unlabelled.sum())} rows have no label (first id: "
+                           f"{table.loc[unlabelled, 'id'].iloc[0]}); drop them or label them")
+    table["label"] = table["label"].astype(str)
+    stray = sorted(set(table["label"]) - set(labels))
+    if stray:
+        raise EmoevalError(f"labels in the data outside the label set: {', '.join(stray)}; "
+                           f"the set is {', '.join(labels)}")
+    scored = table[table["error"] == ""]
+    if scored.empty:
+        raise EmoevalError("no sample could be scored: every row has an error (see "
+                           "detailed_results.csv)")
+    y_true = scored["label"].to_numpy(dtype=object)
+    y_pred = scored["prediction"].astype(str).to_numpy(dtype=object)
+    summary = classification_summary(y_true, y_pred, labels)
+    groups, unit = speaker_groups(scored)
+    ci = bootstrap_ci(y_true, y_pred, labels, groups=groups, unit=unit,
+                      n_resamples=n_resamples, seed=seed)
+
+    shared = shared_labels if shared_labels is not None else labels
+    in_shared = np.isin(y_true, shared)
+    shared_metrics = (classification_summary(y_true[in_shared], y_pred[in_shared],
+                                             list(shared))["metrics"]
+                      if in_shared.any() else None)
+
+    slices: dict[str, Any] = {}
+    for col in slice_by or []:
+        if col not in table.columns:
+            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
+                               f"{', '.join(c for c in table.columns if c not in CORE_COLUMNS)})")
+        slices[col] = slice_metrics(y_true, y_pred, labels,
+                                    scored[col].map(lambda v: None if is_blank(v) else str(v))
+                                    .to_numpy(dtype=object))
+
+    errors = table[table["error"] != ""]
+    error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+    return {
+        "labels": list(labels),
+        "n_samples": int(len(table)),
+        "n_scored": int(len(scored)),
+        "n_errors": int(len(errors)),
+        "metrics": summary["metrics"],
+        "metrics_shared_labels": shared_metrics,
+        "ci": ci,
+        "per_class": summary["per_class"],
+        "confusion_matrix": summary["confusion_matrix"],
+        "top_confusions": summary["top_confusions"],
+        "class_imbalance": summary["class_imbalance"],
+        "slices": slices,
+        "errors": {"by_kind": {str(k): int(v) for k, v in error_kinds.items()},
+                   "samples": [{"id": i, "error": e}
+                               for i, e in zip(errors["id"], errors["error"])]},
+    }
+
+
+def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
+    """Label order: ``--labels`` when given, else the ``score_<label>`` columns' order, else
+    the sorted true labels."""
+    if declared:
+        return list(declared)
+    score_cols = [c[len("score_"):] for c in table.columns if str(c).startswith("score_")]
+    truth = sorted({str(v) for v in table["label"] if not is_blank(v)})
+    if score_cols and set(truth) <= set(score_cols):
+        return score_cols
+    return truth
