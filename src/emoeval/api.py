@@ -174,18 +174,23 @@ def write_results(out: str, results: dict[str, Any], table: pd.DataFrame) -> Non
     table.to_csv(os.path.join(out, DETAILED_FILE), index=False)
     tmp = os.path.join(out, RESULTS_FILE + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=2, ensure_ascii=False, default=_json_default)
+        json.dump(strict_json(results), f, indent=2, ensure_ascii=False, allow_nan=False)
     os.replace(tmp, os.path.join(out, RESULTS_FILE))
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
+def strict_json(value: Any) -> Any:
+    """Plain JSON types, with NaN/inf (undefined metrics) as null so any parser reads it."""
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [strict_json(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
         return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | None = None,
