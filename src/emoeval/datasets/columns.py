@@ -1,0 +1,116 @@
+"""Column choice and per-row metadata, shared by the table-like sources (csv/jsonl/parquet, hf).
+
+Defaults are matched case-insensitively in the order listed; a column named by an option
+must exist exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import EmoevalError
+from .base import DatasetOptions
+
+TEXT_COLUMNS = ("text", "sentence", "utterance", "transcript")
+AUDIO_COLUMNS = ("audio", "path", "file", "file_name", "filename", "audio_path")
+LABEL_COLUMNS = ("label", "emotion", "labels")
+SPEAKER_COLUMNS = ("speaker", "speaker_id")
+GENDER_COLUMNS = ("gender", "sex")
+LANGUAGE_COLUMNS = ("language", "lang")
+
+
+@dataclass
+class Columns:
+    """The columns a source reads; ``text`` xor ``audio`` is set."""
+
+    label: str
+    id: str | None = None
+    text: str | None = None
+    audio: str | None = None
+    split: str | None = None
+    speaker: str | None = None
+    gender: str | None = None
+    language: str | None = None
+
+
+def find_column(available: list[str], candidates: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in reversed(available)}  # reversed: first spelling wins
+    for name in candidates:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def _named(name: str | None, flag: str, available: list[str], where: str) -> str | None:
+    if name is not None and name not in available:
+        raise EmoevalError(f"{flag} {name!r}: no such column in {where}; available columns: "
+                           f"{', '.join(available)}")
+    return name
+
+
+def resolve_columns(available: list[str], options: DatasetOptions, where: str,
+                    looks_like_audio: Callable[[str], bool]) -> Columns:
+    """Pick the columns from options, else defaults.
+
+    When no modality is named and both a text-like and an audio-like column exist, audio wins
+    only if ``looks_like_audio(column)`` (e.g. its values end in .wav): a text table with a
+    ``file`` column stays text, an audio table with a ``transcript`` column stays audio.
+    """
+    o = options
+    text = _named(o.text_col, "--text-col", available, where)
+    audio = _named(o.audio_col, "--audio-col", available, where)
+    if text and audio:
+        raise EmoevalError(f"both --text-col and --audio-col given for {where}; a dataset is "
+                           "one modality, give only one")
+    if not text and not audio:
+        text = find_column(available, TEXT_COLUMNS)
+        audio = find_column(available, AUDIO_COLUMNS)
+        if text and audio:
+            text, audio = (None, audio) if looks_like_audio(audio) else (text, None)
+    if not text and not audio:
+        raise EmoevalError(
+            f"no text or audio column in {where} (looked for {', '.join(TEXT_COLUMNS)} / "
+            f"{', '.join(AUDIO_COLUMNS)}); give --text-col or --audio-col; available columns: "
+            f"{', '.join(available)}")
+    label = _named(o.label_col, "--label-col", available, where) or find_column(
+        available, LABEL_COLUMNS)
+    if not label:
+        raise EmoevalError(
+            f"no label column in {where} (looked for {', '.join(LABEL_COLUMNS)}); give "
+            f"--label-col; available columns: {', '.join(available)}")
+    return Columns(
+        label=label, text=text, audio=audio,
+        id=_named(o.id_col, "--id-col", available, where) or find_column(available, ("id",)),
+        split=_named(o.split_col, "--split-col", available, where)
+        or find_column(available, ("split",)),
+        speaker=_named(o.speaker_col, "--speaker-col", available, where)
+        or find_column(available, SPEAKER_COLUMNS),
+        gender=find_column(available, GENDER_COLUMNS),
+        language=find_column(available, LANGUAGE_COLUMNS))
+
+
+def cell_str(value: Any) -> str:
+    """A cell as a string: missing -> "", containers as JSON."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def row_metadata(record: dict[str, Any], cols: Columns) -> dict[str, str]:
+    """Every column not used as id/input/label/split, as strings; speaker, gender and
+    language under those fixed keys whatever their column is called."""
+    used = {cols.id, cols.text, cols.audio, cols.label, cols.split}
+    renamed = {cols.speaker: "speaker", cols.gender: "gender", cols.language: "language"}
+    renamed.pop(None, None)
+    meta = {k: cell_str(v) for k, v in record.items() if k not in used and k not in renamed}
+    for column, key in renamed.items():
+        if column not in used:
+            meta[key] = cell_str(record.get(column))
+    return meta
