@@ -75,10 +75,9 @@ def stratified_limit(rows: list[Row], limit: int | None, seed: int) -> list[Row]
     return [rows[i] for i in sorted(chosen)]
 
 
-def prepare_rows(dataset: Dataset, cfg: EvaluationConfig) -> tuple[list[Row], list[str],
-                                                                   dict[str, str | None]]:
+def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
+                 ) -> tuple[list[Row], list[str], dict[str, str | None]]:
     """Rows after label options, --keep-labels and --limit; the dataset's label order."""
-    rows = dataset.rows(cfg.split)
     if not rows:
         raise EmoevalError(f"{dataset.spec} has no rows"
                            + (f" in split {cfg.split!r}" if cfg.split else ""))
@@ -198,9 +197,11 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     """Evaluate one model on one dataset into ``cfg.out``; resumes from the store there."""
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
-    rows, labels, label_map = prepare_rows(dataset, cfg)
-    # the dataset identity excludes --limit, so a larger limit reuses the smaller run
-    dataset_fp = dataset.fingerprint(dataset.rows(cfg.split))
+    all_rows = dataset.rows(cfg.split)
+    # identity of the data as read (before label options and --limit), so a run with a
+    # larger --limit reuses the predictions of a smaller one
+    dataset_fp = dataset.fingerprint(all_rows)
+    rows, labels, label_map = prepare_rows(dataset, all_rows, cfg)
     adapter = load_adapter(cfg.model)
     if adapter.modality is None:
         adapter.modality = rows[0].modality
@@ -241,10 +242,25 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             "label_mapping": mapping.to_dict(),
             "efficiency": efficiency_block(adapter, store, rows, timing),
         }
+        results["warnings"] = dataset_warnings(dataset, mapping) + results["warnings"]
         results["run"] = run_block(cfg.command, started, t0)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)
     return results
+
+
+def dataset_warnings(dataset: Dataset, mapping: LabelMapping) -> list[str]:
+    """Files a preset could not read by its naming, and labels the model cannot predict."""
+    warnings = []
+    skipped = list(getattr(dataset, "skipped", []) or [])
+    if skipped:
+        warnings.append(f"{len(skipped)} files in {dataset.spec} do not follow its naming and "
+                        f"were skipped (first: {skipped[0]})")
+    if mapping.unpredictable_dataset_labels:
+        warnings.append("the model cannot predict "
+                        + ", ".join(mapping.unpredictable_dataset_labels)
+                        + ": those samples are misses; see the metrics on shared labels")
+    return warnings
 
 
 def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:

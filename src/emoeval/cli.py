@@ -6,6 +6,7 @@ so ``emoeval --help``, ``models`` and ``datasets`` start fast.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from typing import Optional
@@ -16,6 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .errors import EmoevalError
+
+# our own rich progress bar is the one to watch; the Hub's and transformers' tqdm bars
+# (weight loading) only add noise to the terminal and to CI logs
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Evaluate emotion-recognition models with numbers you can trust.")

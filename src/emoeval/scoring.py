@@ -88,6 +88,7 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
                                     scored[col].map(lambda v: None if is_blank(v) else str(v))
                                     .to_numpy(dtype=object))
 
+    warnings = prediction_warnings(y_pred, labels)
     errors = table[table["error"] != ""]
     error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     return {
@@ -103,10 +104,27 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "top_confusions": summary["top_confusions"],
         "class_imbalance": summary["class_imbalance"],
         "slices": slices,
+        "warnings": warnings,
         "errors": {"by_kind": {str(k): int(v) for k, v in error_kinds.items()},
                    "samples": [{"id": i, "error": e}
                                for i, e in zip(errors["id"], errors["error"])]},
     }
+
+
+COLLAPSE_SHARE = 0.9  # the screening issue's "degenerate" threshold
+
+
+def prediction_warnings(y_pred: np.ndarray, labels: list[str]) -> list[str]:
+    """Warn when one class takes >= 90% of the predictions: the model may have collapsed."""
+    if len(labels) < 2 or len(y_pred) == 0:
+        return []
+    values, counts = np.unique(y_pred.astype(str), return_counts=True)
+    top = int(np.argmax(counts))
+    share = counts[top] / len(y_pred)
+    if share < COLLAPSE_SHARE:
+        return []
+    return [f"{100 * share:.0f}% of the scored samples were predicted {values[top]!r}: the "
+            "model may have collapsed to one class (check its labels and preprocessing)"]
 
 
 def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[str]:

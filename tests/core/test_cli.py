@@ -234,3 +234,36 @@ def test_models_and_datasets_listings():
     assert models.exit_code == 0 and "zeroshot" in models.output and "python" in models.output
     datasets = invoke("datasets")
     assert datasets.exit_code == 0 and "crema-d" in datasets.output
+
+
+def test_collapsed_model_is_flagged_in_results_and_report(tmp_path):
+    rows = [{"id": i, "label": ["happy", "sad"][i % 2], "prediction": "happy"} for i in range(20)]
+    pd.DataFrame(rows).to_csv(tmp_path / "p.csv", index=False)
+    assert invoke("score", tmp_path / "p.csv", "--out", tmp_path / "out").exit_code == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert any("collapsed" in w for w in res["warnings"])
+    assert "## Warnings" in (tmp_path / "out" / "report.md").read_text()
+    # a healthy model gets no such warning
+    rows = [{"id": i, "label": ["happy", "sad"][i % 2], "prediction": ["happy", "sad"][i % 2]}
+            for i in range(20)]
+    pd.DataFrame(rows).to_csv(tmp_path / "q.csv", index=False)
+    assert invoke("score", tmp_path / "q.csv", "--out", tmp_path / "ok").exit_code == 0
+    assert json.loads((tmp_path / "ok" / "results.json").read_text())["warnings"] == []
+
+
+def test_preset_files_outside_the_naming_are_reported(tmp_path, audio_model):
+    from builders import write_wav
+
+    for i, name in enumerate(["03a01Wa.wav", "03a02Na.wav", "08b01Fc.wav", "08b02Tb.wav",
+                              "notes-take-1.wav"]):
+        write_wav(tmp_path / "emodb" / "wav" / name, seconds=0.3, seed=i)
+    out = tmp_path / "run"
+    result = invoke("evaluate", "--model", f"hf:{audio_model}", "--dataset",
+                    f"emodb:{tmp_path / 'emodb'}", "--out", out)
+    assert result.exit_code == 0, result.output
+    res = json.loads((out / "results.json").read_text())
+    assert res["n_samples"] == 4
+    assert any("skipped" in w and "notes-take-1.wav" in w for w in res["warnings"])
+    # the tiny model knows angry/happy/neutral/sad: anger, happiness, neutral, sadness map
+    assert res["label_mapping"]["how"] == {"angry": "alias", "happy": "alias",
+                                           "neutral": "exact", "sad": "alias"}

@@ -529,6 +529,14 @@ def _run(r: Mapping[str, Any]) -> list[str]:
     return ["## Run", "", *lines, ""]
 
 
+def _warnings(r: Mapping[str, Any]) -> list[str]:
+    """What a reader must see before trusting the numbers (collapsed model, skipped files)."""
+    items = [w for w in r.get("warnings") or [] if w]
+    if not items:
+        return []
+    return ["## Warnings", "", *[f"- {w}" for w in items], ""]
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -552,7 +560,7 @@ def render_markdown(results: Mapping[str, Any], *, plots: Iterable[str] | None =
     else:
         linked = set(plots)
     sections = [
-        _title(r), _headline(r), _how_to_read(r), _samples(r), _all_metrics(r),
+        _title(r), _warnings(r), _headline(r), _how_to_read(r), _samples(r), _all_metrics(r),
         _shared_metrics(r), _per_class(r, PER_CLASS_PNG in linked),
         _confusion(r, CONFUSION_PNG in linked), _top_confusions(r), _imbalance(r), _slices(r),
         _label_mapping(r), _errors(r), _efficiency(r), _run(r),
