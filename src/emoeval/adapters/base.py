@@ -81,6 +81,21 @@ def files_digest(paths: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def padding_groups(inputs: list, uses_attention_mask: bool) -> list[list[int]]:
+    """Indices of inputs that may share one padded forward pass.
+
+    With an attention mask, any lengths may be padded together. Without one (audio models
+    normalised per group, e.g. wav2vec2-base) zero padding changes the output, so only
+    inputs of equal length share a pass.
+    """
+    if uses_attention_mask:
+        return [list(range(len(inputs)))]
+    by_length: dict[int, list[int]] = {}
+    for i, item in enumerate(inputs):
+        by_length.setdefault(len(item), []).append(i)
+    return list(by_length.values())
+
+
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     z = x - np.max(x, axis=axis, keepdims=True)

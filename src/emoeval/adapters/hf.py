@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from .base import ModelAdapter, files_digest
+from .base import ModelAdapter, files_digest, padding_groups
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.onnx", "*.onnx.data")
 PREPROCESSING_FILES = ("preprocessor_config.json", "tokenizer_config.json", "tokenizer.json",
@@ -105,14 +105,7 @@ class HFAdapter(ModelAdapter):
 
     def _predict_audio(self, inputs: list[np.ndarray]) -> np.ndarray:
         out = np.zeros((len(inputs), len(self._labels)))
-        if self.uses_attention_mask:
-            groups = [list(range(len(inputs)))]
-        else:
-            by_length: dict[int, list[int]] = {}
-            for i, x in enumerate(inputs):
-                by_length.setdefault(len(x), []).append(i)
-            groups = list(by_length.values())
-        for group in groups:
+        for group in padding_groups(inputs, self.uses_attention_mask):
             encoded = self.processor([inputs[i] for i in group], sampling_rate=self.sampling_rate,
                                      return_tensors="pt", padding=True,
                                      return_attention_mask=self.uses_attention_mask)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from .base import ModelAdapter, files_digest, softmax
+from .base import ModelAdapter, files_digest, padding_groups, softmax
 
 
 class ONNXAdapter(ModelAdapter):
@@ -74,14 +74,7 @@ class ONNXAdapter(ModelAdapter):
             return self._run(dict(self.processor(inputs, return_tensors="np", padding=True,
                                                  truncation=True, max_length=512)))
         out = np.zeros((len(inputs), len(self._labels)))
-        if self.uses_attention_mask:
-            groups = [list(range(len(inputs)))]
-        else:  # see HFAdapter: without a mask, zero padding changes the output
-            by_length: dict[int, list[int]] = {}
-            for i, x in enumerate(inputs):
-                by_length.setdefault(len(x), []).append(i)
-            groups = list(by_length.values())
-        for group in groups:
+        for group in padding_groups(inputs, self.uses_attention_mask):
             encoded = self.processor([inputs[i] for i in group], sampling_rate=self.sampling_rate,
                                      return_tensors="np", padding=True,
                                      return_attention_mask=self.uses_attention_mask)
