@@ -24,7 +24,7 @@ from .datasets.base import Dataset, DatasetOptions, Row, load_dataset
 from .errors import EmoevalError
 from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
 from .runner import run as run_predictions
-from .scoring import SCHEMA_VERSION, labels_for_table, score_table
+from .scoring import SCHEMA_VERSION, score_table
 from .store import PredictionStore
 
 RESULTS_FILE = "results.json"
@@ -50,7 +50,30 @@ class EvaluationConfig:
     seed: int = 0
     n_resamples: int = 1000
     dataset_options: DatasetOptions = field(default_factory=DatasetOptions)
+    #: passed to the adapter (e.g. prompt, concurrency, timeout, retries for ``llm:``)
+    adapter_options: dict[str, Any] = field(default_factory=dict)
+    #: torch, or onnx / onnx-int8 to export an ``hf:`` model and run it with ONNX Runtime
+    runtime: str = "torch"
+    #: passed to the task's scorer (e.g. invalid_policy for generative, threshold)
+    task_options: dict[str, Any] = field(default_factory=dict)
     command: str = ""
+
+
+def all_label_names(rows: list[Row]) -> list[str]:
+    """Every label occurrence, flattening multi-label rows."""
+    names: list[str] = []
+    for row in rows:
+        names.extend(row.label if isinstance(row.label, list) else [row.label])
+    return names
+
+
+def evaluation_task(adapter: ModelAdapter, rows: list[Row]) -> str:
+    """classification, generative (the model answers in text) or multilabel (label lists)."""
+    if adapter.output == "text":
+        return "generative"
+    if any(isinstance(r.label, list) for r in rows):
+        return "multilabel"
+    return "classification"
 
 
 def stratified_limit(rows: list[Row], limit: int | None, seed: int) -> list[Row]:
@@ -63,7 +86,8 @@ def stratified_limit(rows: list[Row], limit: int | None, seed: int) -> list[Row]
     rng = np.random.default_rng(seed)
     by_label: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
-        by_label.setdefault(str(r.label), []).append(i)
+        key = ",".join(r.label) if isinstance(r.label, list) else str(r.label)
+        by_label.setdefault(key, []).append(i)
     names = sorted(by_label)
     exact = np.array([limit * len(by_label[n]) / len(rows) for n in names])
     counts = np.floor(exact).astype(int)
@@ -87,23 +111,27 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
                            "check --label-col")
     label_map = load_label_map(cfg.label_map)
     merge = parse_merge(cfg.merge)
-    new_labels = apply_label_options([str(r.label) for r in rows], declared=None,
-                                     merge=merge, label_map=label_map)
-    for row, label in zip(rows, new_labels):
-        row.label = label
+    for row in rows:  # a multi-label row holds a list: each of its labels is rewritten
+        names = row.label if isinstance(row.label, list) else [str(row.label)]
+        names = apply_label_options(names, declared=None, merge=merge, label_map=label_map)
+        row.label = sorted(set(names)) if isinstance(row.label, list) else names[0]
     if cfg.keep_labels:
-        present = {r.label for r in rows}
+        present = set(all_label_names(rows))
         missing = [k for k in cfg.keep_labels if k not in present]
         if missing:
             raise EmoevalError(f"--keep-labels names labels not in the data: "
                                f"{', '.join(missing)} (have: {', '.join(sorted(present))})")
-        rows = [r for r in rows if r.label in set(cfg.keep_labels)]
+        keep = set(cfg.keep_labels)
+        for row in rows:
+            if isinstance(row.label, list):
+                row.label = [name for name in row.label if name in keep]
+        rows = [r for r in rows if isinstance(r.label, list) or r.label in keep]
     if cfg.labels:
-        apply_label_options([r.label for r in rows], declared=cfg.labels, merge={},
+        apply_label_options(all_label_names(rows), declared=cfg.labels, merge={},
                             label_map={})
         labels = list(cfg.labels)
     else:
-        labels = sorted({r.label for r in rows})
+        labels = sorted(set(all_label_names(rows)))
     rows = stratified_limit(rows, cfg.limit, cfg.seed)
     return rows, labels, label_map
 
@@ -202,7 +230,13 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     # larger --limit reuses the predictions of a smaller one
     dataset_fp = dataset.fingerprint(all_rows)
     rows, labels, label_map = prepare_rows(dataset, all_rows, cfg)
-    adapter = load_adapter(cfg.model)
+    if cfg.runtime != "torch":
+        from .onnx.runtime import prepare_runtime
+
+        # export once (cached by model fingerprint), verify on this run's first samples
+        cfg.model = prepare_runtime(cfg.model, cfg.runtime, rows)
+    adapter = load_adapter(cfg.model, **{k: v for k, v in cfg.adapter_options.items()
+                                         if v is not None})
     if adapter.modality is None:
         adapter.modality = rows[0].modality
     if adapter.modality != rows[0].modality:
@@ -229,24 +263,43 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
         model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
         mapping = build_mapping(model_labels, labels, label_map, cfg.unmapped)
-        table = detailed_table(rows, store, mapping)
+        task = evaluation_task(adapter, rows)
+        if task == "classification":
+            table = detailed_table(rows, store, mapping)
+            part = score_table(table, labels, slice_by=cfg.slice_by,
+                               shared_labels=mapping.shared_labels,
+                               n_resamples=cfg.n_resamples, seed=cfg.seed)
+        else:
+            part, table = score_task(task, rows, store, model_labels, labels, label_map, cfg)
         results = {
             "schema_version": SCHEMA_VERSION,
-            "task": "classification",
+            "task": task,
             "model": {"spec": cfg.model, "fingerprint": model_fp},
             "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
                         "limit": cfg.limit, "seed": cfg.seed},
-            **score_table(table, labels, slice_by=cfg.slice_by,
-                          shared_labels=mapping.shared_labels, n_resamples=cfg.n_resamples,
-                          seed=cfg.seed),
+            **part,
             "label_mapping": mapping.to_dict(),
             "efficiency": efficiency_block(adapter, store, rows, timing),
         }
-        results["warnings"] = dataset_warnings(dataset, mapping) + results["warnings"]
+        results["warnings"] = dataset_warnings(dataset, mapping) + results.get("warnings", [])
         results["run"] = run_block(cfg.command, started, t0)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)
     return results
+
+
+def score_task(task: str, rows: list[Row], store: PredictionStore, model_labels: list[str],
+               labels: list[str], label_map: dict[str, str | None], cfg: EvaluationConfig
+               ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Build the task's detailed table from the store and score it with the task's scorer."""
+    from .registry import EVALUATE_TABLES, SCORE_TASKS, load_class
+
+    build = load_class(EVALUATE_TABLES[task])
+    scorer = load_class(SCORE_TASKS[task][0])
+    table = build(rows, store, model_labels, labels, label_map, cfg.unmapped)
+    return scorer(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
+                  n_resamples=cfg.n_resamples,
+                  **{k: v for k, v in cfg.task_options.items() if v is not None})
 
 
 def dataset_warnings(dataset: Dataset, mapping: LabelMapping) -> list[str]:
@@ -292,32 +345,46 @@ def read_predictions_file(path: str) -> pd.DataFrame:
 
 def score_file(path: str, out: str, *, task: str = "classification",
                labels: list[str] | None = None, slice_by: list[str] | None = None,
-               seed: int = 0, n_resamples: int = 1000, command: str = "") -> dict[str, Any]:
-    """Score an existing predictions file (``id, label, prediction`` at least) without a model.
+               seed: int = 0, n_resamples: int = 1000, command: str = "",
+               **task_options: Any) -> dict[str, Any]:
+    """Score an existing predictions file without a model, with the scorer of ``task``.
 
     A ``detailed_results.csv`` written by emoeval is itself a valid input.
+    ``task_options`` are the task's own options (``invalid_policy``, ``threshold``, ...);
+    one the task does not take is an error naming it.
     """
+    import inspect
+
+    from .registry import SCORE_TASKS, load_class, parse_spec
+
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
-    if task != "classification":
-        raise EmoevalError(f"--task {task!r} is not available yet; use classification")
+    parse_spec(f"{task}:", SCORE_TASKS, "task")
+    scorer = load_class(SCORE_TASKS[task][0])
+    accepted = inspect.signature(scorer).parameters
+    given = {k: v for k, v in task_options.items() if v is not None}
+    foreign = [k for k in given if k not in accepted]
+    if foreign:
+        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise EmoevalError(f"{flags} does not apply to --task {task}")
     table = read_predictions_file(path)
     if "id" not in table.columns:
         raise EmoevalError(f"{path} has no 'id' column (columns: {', '.join(table.columns)})")
     dupes = table["id"][table["id"].duplicated()].unique()
     if len(dupes):
         raise EmoevalError(f"duplicate ids in {path}: {', '.join(map(str, dupes[:5]))}")
-    order = labels_for_table(table, labels)
+    part, scored_table = scorer(table, labels=labels, slice_by=slice_by, seed=seed,
+                                n_resamples=n_resamples, **given)
     results = {
         "schema_version": SCHEMA_VERSION,
         "task": task,
         "model": {"spec": f"file:{os.path.basename(path)}", "fingerprint": None},
         "dataset": {"spec": f"file:{path}", "split": None, "fingerprint": None},
-        **score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed),
+        **part,
         "label_mapping": None,
         "efficiency": None,
         "run": run_block(command, started, t0),
     }
-    write_results(out, results, table)
+    write_results(out, results, scored_table)
     render_reports(out)
     return results
 

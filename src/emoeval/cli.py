@@ -51,6 +51,10 @@ def _progress() -> Progress:
 
 
 def _headline(results: dict, out: str) -> None:
+    """One line a person reads first; tasks other than classification print their own."""
+    if results.get("headline"):
+        out_console.print(f"{results['headline']} -> {out}/report.md", highlight=False)
+        return
     m, ci = results["metrics"], results.get("ci") or {}
 
     def cell(key: str) -> str:
@@ -89,6 +93,25 @@ def evaluate(
     label_col: Optional[str] = typer.Option(None, help="Column with the label"),
     split_col: Optional[str] = typer.Option(None, help="Column with the split name"),
     speaker_col: Optional[str] = typer.Option(None, help="Column with the speaker id"),
+    label_sep: Optional[str] = typer.Option(None, help="Multi-label: separator in the label "
+                                            "cell"),
+    target_cols: Optional[str] = typer.Option(None, help="Dimensional: target columns V,A,D"),
+    label_group: Optional[str] = typer.Option(None, help="Preset label grouping, e.g. "
+                                              "goemotions ekman|sentiment"),
+    runtime: str = typer.Option("torch", help="hf: models: torch | onnx | onnx-int8"),
+    prompt: Optional[str] = typer.Option(None, help="llm: prompt template file"),
+    concurrency: Optional[int] = typer.Option(None, help="llm: requests in flight"),
+    timeout: Optional[float] = typer.Option(None, help="llm: seconds per request"),
+    retries: Optional[int] = typer.Option(None, help="llm: retries per request"),
+    api_key_env: Optional[str] = typer.Option(None, help="llm: env variable with the API key"),
+    invalid_policy: Optional[str] = typer.Option(
+        None, help="generative: wrong | exclude | fallback:<label>"),
+    mention: Optional[str] = typer.Option(None, help="generative: only | first | last"),
+    threshold: Optional[str] = typer.Option(
+        None, help="multilabel: <float> | per-class | top-k:<k>"),
+    tune_split: Optional[str] = typer.Option(None, help="multilabel: split to tune on"),
+    target_precision: Optional[float] = typer.Option(
+        None, help="multilabel: per-class thresholds reach this precision"),
 ) -> None:
     """Evaluate one model on one labelled dataset: results.json, detailed_results.csv, report."""
     from .api import EvaluationConfig
@@ -101,7 +124,15 @@ def evaluate(
         label_map=label_map, unmapped=unmapped, slice_by=slice_by, seed=seed,
         dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
                                        label_col=label_col, split_col=split_col,
-                                       speaker_col=speaker_col),
+                                       speaker_col=speaker_col, label_sep=label_sep,
+                                       target_cols=_split_list(target_cols),
+                                       label_group=label_group),
+        runtime=runtime,
+        adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
+                         "retries": retries, "api_key_env": api_key_env},
+        task_options={"invalid_policy": invalid_policy, "mention": mention,
+                      "threshold": threshold, "tune_split": tune_split,
+                      "target_precision": target_precision},
         command=_command_line())
     try:
         with _progress() as progress:
@@ -118,19 +149,37 @@ def evaluate(
 
 @app.command()
 def score(
-    file: str = typer.Argument(..., help="Predictions file: id, label, prediction (+ score_*)"),
+    file: str = typer.Argument(..., help="Predictions file (CSV, TSV, JSONL or Parquet)"),
     out: str = typer.Option(..., help="Output folder"),
-    task: str = typer.Option("classification", help="classification"),
+    task: str = typer.Option("classification",
+                             help="classification | generative | multilabel | dimensional"),
     labels: Optional[str] = typer.Option(None, help="Label set and order a,b,c"),
     slice_by: list[str] = typer.Option([], help="Column to report metrics by"),
     seed: int = typer.Option(0, help="Bootstrap seed"),
+    invalid_policy: Optional[str] = typer.Option(
+        None, help="generative: wrong | exclude | fallback:<label>"),
+    mention: Optional[str] = typer.Option(None, help="generative: only | first | last"),
+    threshold: Optional[str] = typer.Option(
+        None, help="multilabel: <float> | per-class | top-k:<k>"),
+    tune_split: Optional[str] = typer.Option(None, help="multilabel: split to tune on"),
+    target_precision: Optional[float] = typer.Option(
+        None, help="multilabel: per-class thresholds reach this precision"),
+    label_sep: Optional[str] = typer.Option(None, help="multilabel: separator in 'labels'"),
+    target_cols: Optional[str] = typer.Option(None, help="dimensional: dimensions V,A,D"),
+    pred_range: Optional[str] = typer.Option(None, help="dimensional: prediction range lo,hi"),
+    target_range: Optional[str] = typer.Option(None, help="dimensional: target range lo,hi"),
 ) -> None:
-    """Score an existing predictions file without any model."""
+    """Score an existing predictions file without any model (``--task`` picks the scorer)."""
     from .api import score_file
 
     try:
         results = score_file(file, out, task=task, labels=_split_list(labels),
-                             slice_by=slice_by, seed=seed, command=_command_line())
+                             slice_by=slice_by, seed=seed, command=_command_line(),
+                             invalid_policy=invalid_policy, mention=mention,
+                             threshold=threshold, tune_split=tune_split,
+                             target_precision=target_precision, label_sep=label_sep,
+                             target_cols=_split_list(target_cols), pred_range=pred_range,
+                             target_range=target_range)
     except EmoevalError as exc:
         _fail(exc)
     _headline(results, out)
@@ -184,6 +233,14 @@ def datasets() -> None:
 
     _registry_table("dataset sources", DATASET_SOURCES)
 
+
+def _register_commands() -> None:
+    from .commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -27,6 +27,43 @@ MODEL_ADAPTERS: dict[str, tuple[str, str]] = {
     "python": ("emoeval.adapters.python:PythonAdapter",
                "python:<module>:<callable> - fn(list_of_inputs) -> list[dict[label, score]] "
                "or list[str]"),
+    "llm": ("emoeval.adapters.llm:LLMAdapter",
+            "llm:<base url>#<model> - an OpenAI-compatible chat-completions server; free-text "
+            "answers scored against the label set"),
+    "clap": ("emoeval.adapters.clap:ClapAdapter",
+             "clap:<hub id or local dir> - a transformers CLAP model: audio-text similarity"),
+    "probe": ("emoeval.adapters.probe:ProbeAdapter",
+              "probe:<dir> - a head trained by `emoeval train` on a frozen backbone"),
+}
+
+# --task of `emoeval score`: name -> ("module:function", one line). Each function has the
+# signature of emoeval.scoring.score_classification and returns (results part, table).
+SCORE_TASKS: dict[str, tuple[str, str]] = {
+    "classification": ("emoeval.scoring:score_classification",
+                       "single-label: id, label, prediction (+ score_<label>)"),
+    "generative": ("emoeval.generative.scoring:score_generative",
+                   "free-text answers: id, label, response; --invalid-policy, --mention"),
+    "multilabel": ("emoeval.multilabel.scoring:score_multilabel",
+                   "multi-label: id, labels, score_<label>; --threshold"),
+    "dimensional": ("emoeval.dimensional.scoring:score_dimensional",
+                    "continuous targets: id, <dim>_true, <dim>_pred; --pred-range, "
+                    "--target-range"),
+}
+
+# task -> "module:function(rows, store, model_labels, dataset_labels, label_map, unmapped)
+# -> detailed table": how `emoeval evaluate` turns stored predictions into the table that
+# the task's scorer reads (classification is built in, see emoeval.api.detailed_table)
+EVALUATE_TABLES: dict[str, str] = {
+    "generative": "emoeval.generative.scoring:response_table",
+    "multilabel": "emoeval.multilabel.scoring:multilabel_table",
+}
+
+# results.json "task" -> "module:function(results, out_dir) -> list of written paths"
+REPORT_RENDERERS: dict[str, str] = {
+    "classification": "emoeval.reports:render_classification",
+    "generative": "emoeval.generative.report:render",
+    "multilabel": "emoeval.multilabel.report:render",
+    "dimensional": "emoeval.dimensional.report:render",
 }
 
 DATASET_SOURCES: dict[str, tuple[str, str]] = {

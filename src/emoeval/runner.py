@@ -89,10 +89,18 @@ def _prepared_batches(batches: list[list[Row]], adapter: ModelAdapter, workers: 
             yield batch, pending.result()
 
 
-def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]
-                      ) -> list[tuple[np.ndarray | None, str | None]]:
-    """Predict a batch; if it fails, retry one by one so one bad input fails alone."""
+def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]) -> list[tuple[Any, str | None]]:
+    """Predict a batch; if it fails, retry one by one so one bad input fails alone.
+
+    Returns (score vector or answer text or None, error) per input.
+    """
     try:
+        if adapter.output == "text":
+            answers = list(adapter.predict(inputs))
+            if len(answers) != len(inputs):
+                raise ValueError(f"adapter returned {len(answers)} answers for {len(inputs)}")
+            return [(None, str(a)) if isinstance(a, SampleError) else (str(a), None)
+                    for a in answers]
         scores = np.asarray(adapter.predict(inputs), dtype=float)
         if scores.shape != (len(inputs), len(adapter.labels)):
             raise ValueError(f"adapter returned shape {scores.shape}, expected "
@@ -102,6 +110,17 @@ def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]
         if len(inputs) == 1:
             return [(None, f"model error: {type(batch_exc).__name__}: {batch_exc}")]
     return [_predict_isolated(adapter, [x])[0] for x in inputs]
+
+
+def _record(row: Row, adapter: ModelAdapter, output: Any, error: str | None,
+            latency_ms: float) -> Record:
+    if output is None:
+        return Record(row.id, None, error, latency_ms)
+    if adapter.output == "text":
+        return Record(row.id, None, None, latency_ms, text=output)
+    # labels read after predict: open-vocabulary adapters may grow them
+    scores = dict(zip(adapter.labels, (float(v) for v in output)))
+    return Record(row.id, scores, check_scores(output), latency_ms)
 
 
 def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
@@ -127,14 +146,8 @@ def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
             model_seconds += elapsed
             n_predicted += len(live)
             per_sample_ms = 1000.0 * elapsed / len(live)
-            labels = adapter.labels  # read after predict: open-vocabulary adapters may grow
-            for i, (scores, error) in zip(live, results):
-                if scores is not None:
-                    error = check_scores(scores)
-                    score_dict = dict(zip(labels, (float(v) for v in scores)))
-                else:
-                    score_dict = None
-                records[i] = Record(batch[i].id, score_dict, error, per_sample_ms)
+            for i, (output, error) in zip(live, results):
+                records[i] = _record(batch[i], adapter, output, error, per_sample_ms)
         store.add_batch([r for r in records if r is not None])
         if on_progress:
             on_progress(len(batch))

@@ -127,6 +127,24 @@ def prediction_warnings(y_pred: np.ndarray, labels: list[str]) -> list[str]:
             "model may have collapsed to one class (check its labels and preprocessing)"]
 
 
+def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None,
+                         slice_by: list[str] | None = None, seed: int = 0,
+                         n_resamples: int = 1000) -> tuple[dict[str, Any], pd.DataFrame]:
+    """``emoeval score --task classification``: the results part and the table as scored.
+
+    Every task scorer has this signature (task-specific options as extra keyword
+    arguments) and is registered in :data:`emoeval.registry.SCORE_TASKS`.
+    """
+    for col in ("id", "label", "prediction"):
+        if col not in table.columns:
+            raise EmoevalError(f"predictions table has no {col!r} column (columns: "
+                               f"{', '.join(map(str, table.columns))}); --task classification "
+                               "needs id, label, prediction")
+    order = labels_for_table(table, labels)
+    return score_table(table, order, slice_by=slice_by, n_resamples=n_resamples,
+                       seed=seed), table
+
+
 def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
     """Label order: ``--labels`` when given, else the ``score_<label>`` columns' order, else
     the sorted true labels."""

@@ -2,7 +2,8 @@
 
 One file, ``predictions.jsonl``, one record per finished sample:
 ``{"key": <model fingerprint>, "id": <sample id>, "scores": {label: score} | null,
-"error": str | null, "latency_ms": float | null}``. Scores are in the *model's* label space;
+"text": str | null, "error": str | null, "latency_ms": float | null}``; ``text`` is the raw
+answer of a generative model. Scores are in the *model's* label space;
 label mapping happens at scoring time, so the store holds exactly what the model said.
 
 ``store.json`` beside it names the model and dataset the store belongs to: a rerun with the
@@ -31,6 +32,7 @@ class Record:
     scores: dict[str, float] | None
     error: str | None
     latency_ms: float | None = None
+    text: str | None = None
 
 
 class PredictionStore:
@@ -84,7 +86,7 @@ class PredictionStore:
                 if obj.get("key") != self.key:
                     continue
                 self.records[obj["id"]] = Record(obj["id"], obj.get("scores"), obj.get("error"),
-                                                 obj.get("latency_ms"))
+                                                 obj.get("latency_ms"), obj.get("text"))
         if good_bytes < os.path.getsize(self.path):
             with open(self.path, "r+b") as f:
                 f.truncate(good_bytes)
@@ -99,7 +101,8 @@ class PredictionStore:
             scores = None if r.scores is None else {
                 k: (None if not math.isfinite(v) else float(v)) for k, v in r.scores.items()}
             lines.append(json.dumps({"key": self.key, "id": r.id, "scores": scores,
-                                     "error": r.error, "latency_ms": r.latency_ms},
+                                     "text": r.text, "error": r.error,
+                                     "latency_ms": r.latency_ms},
                                     ensure_ascii=False))
             self.records[r.id] = r
         if lines:

@@ -267,3 +267,14 @@ def test_preset_files_outside_the_naming_are_reported(tmp_path, audio_model):
     # the tiny model knows angry/happy/neutral/sad: anger, happiness, neutral, sadness map
     assert res["label_mapping"]["how"] == {"angry": "alias", "happy": "alias",
                                            "neutral": "exact", "sad": "alias"}
+
+
+def test_score_refuses_options_of_other_tasks_and_unknown_tasks(tmp_path):
+    pd.DataFrame([{"id": 1, "label": "a", "prediction": "a"}]).to_csv(tmp_path / "p.csv",
+                                                                     index=False)
+    result = invoke("score", tmp_path / "p.csv", "--out", tmp_path / "o", "--invalid-policy",
+                    "wrong")
+    assert result.exit_code == 2 and "--invalid-policy does not apply to --task classification" \
+        in result.output
+    result = invoke("score", tmp_path / "p.csv", "--out", tmp_path / "o", "--task", "clasification")
+    assert result.exit_code == 2 and "did you mean 'classification'" in result.output

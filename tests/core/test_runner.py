@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from emoeval.adapters.base import load_adapter
+from emoeval.adapters.base import ModelAdapter, load_adapter
 from emoeval.datasets.base import Row
 from emoeval.runner import ABSTAINED, plan_batches, run
 from emoeval.store import PredictionStore
@@ -58,7 +58,7 @@ def test_bad_audio_files_become_per_sample_errors(tmp_path, audio_model):
 def test_finished_samples_are_not_redone(tmp_path):
     calls = []
 
-    class Counting:
+    class Counting(ModelAdapter):
         modality = "text"
         labels = ["happy", "sad"]
 
@@ -68,9 +68,9 @@ def test_finished_samples_are_not_redone(tmp_path):
 
     rows = text_rows(["a", "b", "c", "d"])
     with PredictionStore(str(tmp_path), MANIFEST) as store:
-        run(Counting(), rows[:2], store)
+        run(Counting("counting"), rows[:2], store)
     with PredictionStore(str(tmp_path), MANIFEST) as store:
-        run(Counting(), rows, store)
+        run(Counting("counting"), rows, store)
     assert sorted(calls) == ["a", "b", "c", "d"]
 
 

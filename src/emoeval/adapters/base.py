@@ -28,6 +28,9 @@ class ModelAdapter:
     modality: str = "text"
     #: target sampling rate for audio models
     sampling_rate: int | None = None
+    #: "scores" (a score matrix over ``labels``) or "text" (free-text answers, one string per
+    #: input, or a SampleError for an input that failed, e.g. a transport error)
+    output: str = "scores"
 
     def __init__(self, argument: str, spec: str = "", **options: Any):
         self.argument = argument
@@ -40,7 +43,7 @@ class ModelAdapter:
         raise NotImplementedError
 
     def predict(self, inputs: list[Any]) -> np.ndarray:  # pragma: no cover - interface
-        """(len(inputs), len(labels)) scores."""
+        """(len(inputs), len(labels)) scores; for ``output == "text"`` a list of strings."""
         raise NotImplementedError
 
     # --- optional -----------------------------------------------------------------------

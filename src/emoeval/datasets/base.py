@@ -26,11 +26,14 @@ class Row:
     """
 
     id: str
-    label: str | None
+    #: one label name; a list of names for multi-label rows
+    label: str | list[str] | None
     text: str | None = None
     audio: str | None = None
     split: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: continuous targets by dimension name (dimensional tasks), else None
+    targets: dict[str, float] | None = None
 
     @property
     def modality(self) -> str:
@@ -47,6 +50,12 @@ class DatasetOptions:
     label_col: str | None = None
     split_col: str | None = None
     speaker_col: str | None = None
+    #: multi-label: separator inside the label cell (a JSON list is also accepted)
+    label_sep: str | None = None
+    #: dimensional: columns holding continuous targets (e.g. V, A, D)
+    target_cols: list[str] | None = None
+    #: preset-specific choice (e.g. goemotions ekman|sentiment, emobank reader|writer)
+    label_group: str | None = None
 
 
 class Dataset:

@@ -19,10 +19,19 @@ from .plots import plot_confusion_matrix, plot_per_class  # noqa: E402
 
 REPORT_FILE = "report.md"
 
-__all__ = ["REPORT_FILE", "render_all", "render_markdown"]
+__all__ = ["REPORT_FILE", "render_all", "render_classification", "render_markdown"]
 
 
 def render_all(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    """Render the reports of any task: the renderer registered for ``results["task"]``."""
+    from ..registry import REPORT_RENDERERS, load_class
+
+    task = results.get("task") or "classification"
+    target = REPORT_RENDERERS.get(task, REPORT_RENDERERS["classification"])
+    return load_class(target)(results, out_dir)
+
+
+def render_classification(results: Mapping[str, Any], out_dir: str) -> list[str]:
     """Write ``report.md``, ``confusion_matrix.png`` and ``per_class_metrics.png`` into
     ``out_dir``; return the paths written.
 

@@ -1,0 +1,155 @@
+"""One HTTP client for every remote model: the ``llm:`` adapter and the similarity benchmark.
+
+Both take the same flags, with the same meaning:
+``--concurrency`` (requests in flight), ``--timeout`` (seconds per request), ``--retries``
+(extra attempts after the first) and ``--api-key-env NAME`` (an environment variable holding
+a bearer token; the key itself never goes on the command line or into any output).
+
+Retried: connection errors, timeouts, 429 and 5xx. A ``Retry-After`` header (seconds or an
+HTTP date) sets the wait, capped by ``max_retry_after``; otherwise exponential backoff from
+``backoff`` seconds. Tests pass ``backoff=0`` and a ``sleep`` that records instead of waiting.
+Failures never raise: each request ends in a :class:`Reply` with ``ok`` and ``error``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import email.utils
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import EmoevalError
+
+RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class ClientOptions:
+    """The shared flags (see the module docstring)."""
+
+    concurrency: int = 4
+    timeout: float = 60.0
+    retries: int = 3
+    api_key_env: str | None = None
+    backoff: float = 1.0
+    max_retry_after: float = 60.0
+
+    def api_key(self) -> str | None:
+        if not self.api_key_env:
+            return None
+        key = os.environ.get(self.api_key_env)
+        if not key:
+            raise EmoevalError(f"--api-key-env {self.api_key_env}: that environment variable "
+                               "is not set")
+        return key
+
+
+@dataclass
+class Reply:
+    """The outcome of one request after all its attempts."""
+
+    ok: bool
+    status: int | None = None
+    json: Any = None
+    text: str = ""
+    error: str | None = None
+    attempts: int = 0
+    latency_ms: float | None = None
+    waits: list[float] = field(default_factory=list)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class EndpointClient:
+    def __init__(self, options: ClientOptions | None = None,
+                 sleep: Callable[[float], None] = time.sleep, transport: Any = None):
+        import httpx
+
+        self.options = options or ClientOptions()
+        if self.options.concurrency < 1 or self.options.retries < 0 or self.options.timeout <= 0:
+            raise EmoevalError("--concurrency must be >= 1, --retries >= 0, --timeout > 0")
+        headers = {"Content-Type": "application/json"}
+        key = self.options.api_key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        self._sleep = sleep
+        self._client = httpx.Client(timeout=self.options.timeout, headers=headers,
+                                    transport=transport,
+                                    limits=httpx.Limits(max_connections=self.options.concurrency))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "EndpointClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def post_json(self, url: str, body: dict[str, Any]) -> Reply:
+        """POST with retries; never raises for network or HTTP errors."""
+        import httpx
+
+        reply = Reply(ok=False)
+        t0 = time.perf_counter()
+        for attempt in range(self.options.retries + 1):
+            reply.attempts = attempt + 1
+            wait: float | None = None
+            try:
+                response = self._client.post(url, json=body)
+            except httpx.TimeoutException:
+                reply.status, reply.error = None, f"timeout after {self.options.timeout:g} s"
+            except httpx.HTTPError as exc:
+                reply.status, reply.error = None, f"connection error: {exc}"
+            else:
+                reply.status, reply.text = response.status_code, response.text
+                if response.is_success:
+                    try:
+                        reply.json = response.json()
+                    except ValueError:
+                        reply.error = "response is not valid JSON"
+                        break  # the server answered; asking again gives the same
+                    reply.ok, reply.error = True, None
+                    break
+                reply.error = f"HTTP {response.status_code}: {response.text[:200]}"
+                if response.status_code not in RETRY_STATUS:
+                    break
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if attempt == self.options.retries:
+                break
+            if wait is None:
+                wait = self.options.backoff * (2 ** attempt)
+            wait = min(wait, self.options.max_retry_after)
+            reply.waits.append(wait)
+            if wait > 0:
+                self._sleep(wait)
+        reply.latency_ms = 1000 * (time.perf_counter() - t0)
+        return reply
+
+    def post_many(self, url: str, bodies: list[dict[str, Any]],
+                  on_done: Callable[[int, Reply], None] | None = None) -> list[Reply]:
+        """POST every body with ``concurrency`` in flight; replies in input order."""
+        replies: list[Reply | None] = [None] * len(bodies)
+        with futures.ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+            pending = {pool.submit(self.post_json, url, b): i for i, b in enumerate(bodies)}
+            for done in futures.as_completed(pending):
+                i = pending[done]
+                replies[i] = done.result()
+                if on_done:
+                    on_done(i, replies[i])
+        return [r for r in replies if r is not None]
