@@ -93,6 +93,12 @@ DATASET_SOURCES: dict[str, tuple[str, str]] = {
              "urdu:<dir> - URDU-Dataset, one folder per emotion"),
     "tweeteval": ("emoeval.datasets.presets.tweeteval:TweetEvalDataset",
                   "tweeteval:<dir> - {split}_text.txt + {split}_labels.txt + mapping.txt"),
+    "goemotions": ("emoeval.datasets.presets.goemotions:GoEmotionsDataset",
+                   "goemotions:<dir> - GoEmotions TSVs, 28 labels, multi-label; "
+                   "--label-group ekman|sentiment"),
+    "emobank": ("emoeval.datasets.presets.emobank:EmoBankDataset",
+                "emobank:<dir> - EmoBank valence/arousal/dominance (1-5); --label-group "
+                "reader|writer|combined"),
 }
 
 
