@@ -54,6 +54,10 @@ class EvaluationConfig:
     adapter_options: dict[str, Any] = field(default_factory=dict)
     #: torch, or onnx / onnx-int8 to export an ``hf:`` model and run it with ONNX Runtime
     runtime: str = "torch"
+    #: local (this process), or ray (a Ray cluster; see emoeval.engines)
+    engine: str = "local"
+    #: engine settings, e.g. address, workers, gpus_per_worker for ray
+    engine_options: dict[str, Any] = field(default_factory=dict)
     #: passed to the task's scorer (e.g. invalid_policy for generative, threshold)
     task_options: dict[str, Any] = field(default_factory=dict)
     command: str = ""
@@ -235,8 +239,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
 
         # export once (cached by model fingerprint), verify on this run's first samples
         cfg.model = prepare_runtime(cfg.model, cfg.runtime, rows)
-    adapter = load_adapter(cfg.model, **{k: v for k, v in cfg.adapter_options.items()
-                                         if v is not None})
+    adapter_options = {k: v for k, v in cfg.adapter_options.items() if v is not None}
+    adapter = load_adapter(cfg.model, **adapter_options)
     if adapter.modality is None:
         adapter.modality = rows[0].modality
     if adapter.modality != rows[0].modality:
@@ -257,8 +261,19 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             if on_progress:
                 on_progress(done[0], total)
 
-        timing = run_predictions(adapter, rows, store, batch_size=cfg.batch_size,
-                                 on_progress=progress)
+        if cfg.engine == "local":
+            timing = run_predictions(adapter, rows, store, batch_size=cfg.batch_size,
+                                     on_progress=progress)
+        elif cfg.engine == "ray":
+            from .engines.ray_engine import run_with_ray
+
+            # the same rows into the same store: results, resume and reports are identical
+            timing = run_with_ray(cfg.model, dict(adapter_options), rows, store,
+                                  batch_size=cfg.batch_size, on_progress=progress,
+                                  **{k: v for k, v in cfg.engine_options.items()
+                                     if v is not None})
+        else:
+            raise EmoevalError(f"--engine {cfg.engine!r}: use local or ray")
         # open-vocabulary adapters may have met new labels while predicting
         seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
         model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
@@ -314,6 +329,39 @@ def dataset_warnings(dataset: Dataset, mapping: LabelMapping) -> list[str]:
                         + ", ".join(mapping.unpredictable_dataset_labels)
                         + ": those samples are misses; see the metrics on shared labels")
     return warnings
+
+
+def evaluate_models(models_file: str, cfg: EvaluationConfig,
+                    on_progress: Callable[[str, int, int], None] | None = None,
+                    ) -> dict[str, Any]:
+    """Evaluate every candidate of a YAML list (e.g. the screening's candidates.usable.yaml)
+    into ``OUT/<model-slug>/``, then compare them into ``OUT/compare``.
+
+    A candidate that fails to load is recorded and skipped; the others still run.
+    """
+    import dataclasses
+
+    from .compare import compare_runs
+    from .screening import model_slug, read_candidates
+
+    candidates = read_candidates(models_file)
+    runs, failures = [], {}
+    for candidate in candidates:
+        run_dir = os.path.join(cfg.out, model_slug(candidate.spec))
+        one = dataclasses.replace(cfg, model=candidate.spec, out=run_dir,
+                                  label_map=candidate.label_map or cfg.label_map)
+        try:
+            evaluate(one, on_progress=(lambda d, t, s=candidate.spec: on_progress(s, d, t))
+                     if on_progress else None)
+            runs.append(run_dir)
+        except EmoevalError as exc:
+            failures[candidate.spec] = str(exc)
+    summary: dict[str, Any] = {"runs": runs, "failures": failures}
+    if len(runs) >= 2:
+        summary["compare"] = compare_runs(runs, os.path.join(cfg.out, "compare"), seed=cfg.seed)
+    with open(os.path.join(cfg.out, "models.json"), "w", encoding="utf-8") as f:
+        json.dump(strict_json({k: v for k, v in summary.items() if k != "compare"}), f, indent=2)
+    return summary
 
 
 def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:

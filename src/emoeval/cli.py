@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -72,7 +72,11 @@ def _headline(results: dict, out: str) -> None:
 
 @app.command()
 def evaluate(
-    model: str = typer.Option(..., help="Model spec, e.g. hf:superb/wav2vec2-base-superb-er"),
+    model: Optional[str] = typer.Option(None, help="Model spec, e.g. "
+                                        "hf:superb/wav2vec2-base-superb-er"),
+    models: Optional[str] = typer.Option(None, help="YAML list of model specs (e.g. the "
+                                         "screening's candidates.usable.yaml): each into "
+                                         "OUT/<model-slug>/, then compared"),
     dataset: str = typer.Option(..., help="Dataset spec, e.g. urdu:../data/urdu or csv:test.csv"),
     out: str = typer.Option(..., help="Output folder; rerunning with the same one resumes"),
     split: Optional[str] = typer.Option(None, help="Dataset split to evaluate"),
@@ -99,6 +103,10 @@ def evaluate(
     label_group: Optional[str] = typer.Option(None, help="Preset label grouping, e.g. "
                                               "goemotions ekman|sentiment"),
     runtime: str = typer.Option("torch", help="hf: models: torch | onnx | onnx-int8"),
+    engine: str = typer.Option("local", help="local | ray"),
+    address: Optional[str] = typer.Option(None, help="ray: auto | ray://host:port"),
+    workers: Optional[int] = typer.Option(None, help="ray: model actors"),
+    gpus_per_worker: Optional[float] = typer.Option(None, help="ray: GPUs per actor"),
     prompt: Optional[str] = typer.Option(None, help="llm: prompt template file"),
     concurrency: Optional[int] = typer.Option(None, help="llm: requests in flight"),
     timeout: Optional[float] = typer.Option(None, help="llm: seconds per request"),
@@ -114,12 +122,14 @@ def evaluate(
         None, help="multilabel: per-class thresholds reach this precision"),
 ) -> None:
     """Evaluate one model on one labelled dataset: results.json, detailed_results.csv, report."""
-    from .api import EvaluationConfig
+    from .api import EvaluationConfig, evaluate_models
     from .api import evaluate as run_evaluation
     from .datasets.base import DatasetOptions
 
+    if (model is None) == (models is None):
+        _fail(EmoevalError("give exactly one of --model SPEC or --models FILE"))
     cfg = EvaluationConfig(
-        model=model, dataset=dataset, out=out, split=split, limit=limit, batch_size=batch_size,
+        model=model or "", dataset=dataset, out=out, split=split, limit=limit, batch_size=batch_size,
         labels=_split_list(labels), keep_labels=_split_list(keep_labels), merge=merge,
         label_map=label_map, unmapped=unmapped, slice_by=slice_by, seed=seed,
         dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
@@ -127,7 +137,9 @@ def evaluate(
                                        speaker_col=speaker_col, label_sep=label_sep,
                                        target_cols=_split_list(target_cols),
                                        label_group=label_group),
-        runtime=runtime,
+        runtime=runtime, engine=engine,
+        engine_options={"address": address, "workers": workers,
+                        "gpus_per_worker": gpus_per_worker},
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
                          "retries": retries, "api_key_env": api_key_env},
         task_options={"invalid_policy": invalid_policy, "mention": mention,
@@ -135,6 +147,9 @@ def evaluate(
                       "target_precision": target_precision},
         command=_command_line())
     try:
+        if models:
+            _evaluate_models(models, cfg)
+            return
         with _progress() as progress:
             task = progress.add_task(f"{model}", total=None)
 
@@ -145,6 +160,26 @@ def evaluate(
     except EmoevalError as exc:
         _fail(exc)
     _headline(results, out)
+
+
+def _evaluate_models(models_file: str, cfg) -> None:
+    from .api import evaluate_models, load_results
+
+    with _progress() as progress:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(spec: str, done: int, total: int) -> None:
+            if spec not in tasks:
+                tasks[spec] = progress.add_task(spec, total=total)
+            progress.update(tasks[spec], completed=done, total=total)
+
+        summary = evaluate_models(models_file, cfg, on_progress=on_progress)
+    for run_dir in summary["runs"]:
+        _headline(load_results(run_dir), run_dir)
+    for spec, error in summary["failures"].items():
+        console.print(f"[yellow]skipped[/] {spec}: {error}", highlight=False)
+    if "compare" in summary:
+        out_console.print(f"comparison -> {cfg.out}/compare/compare.md")
 
 
 @app.command()
