@@ -280,6 +280,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         mapping = build_mapping(model_labels, labels, label_map, cfg.unmapped)
         task = evaluation_task(adapter, rows)
         if task == "classification":
+            task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. is an error
             table = detailed_table(rows, store, mapping)
             part = score_table(table, labels, slice_by=cfg.slice_by,
                                shared_labels=mapping.shared_labels,
@@ -310,11 +311,28 @@ def score_task(task: str, rows: list[Row], store: PredictionStore, model_labels:
     from .registry import EVALUATE_TABLES, SCORE_TASKS, load_class
 
     build = load_class(EVALUATE_TABLES[task])
-    scorer = load_class(SCORE_TASKS[task][0])
+    scorer, options = task_scorer(task, cfg.task_options)
     table = build(rows, store, model_labels, labels, label_map, cfg.unmapped)
     return scorer(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
-                  n_resamples=cfg.n_resamples,
-                  **{k: v for k, v in cfg.task_options.items() if v is not None})
+                  n_resamples=cfg.n_resamples, **options)
+
+
+def task_scorer(task: str, task_options: dict[str, Any]) -> tuple[Callable, dict[str, Any]]:
+    """The scorer of ``task`` and the options given for it; an option the task does not
+    take is an error naming the flag."""
+    import inspect
+
+    from .registry import SCORE_TASKS, load_class, parse_spec
+
+    parse_spec(f"{task}:", SCORE_TASKS, "task")
+    scorer = load_class(SCORE_TASKS[task][0])
+    accepted = inspect.signature(scorer).parameters
+    given = {k: v for k, v in task_options.items() if v is not None}
+    foreign = [k for k in given if k not in accepted]
+    if foreign:
+        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise EmoevalError(f"{flags} does not apply to --task {task}")
+    return scorer, given
 
 
 def dataset_warnings(dataset: Dataset, mapping: LabelMapping) -> list[str]:
@@ -401,19 +419,8 @@ def score_file(path: str, out: str, *, task: str = "classification",
     ``task_options`` are the task's own options (``invalid_policy``, ``threshold``, ...);
     one the task does not take is an error naming it.
     """
-    import inspect
-
-    from .registry import SCORE_TASKS, load_class, parse_spec
-
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
-    parse_spec(f"{task}:", SCORE_TASKS, "task")
-    scorer = load_class(SCORE_TASKS[task][0])
-    accepted = inspect.signature(scorer).parameters
-    given = {k: v for k, v in task_options.items() if v is not None}
-    foreign = [k for k in given if k not in accepted]
-    if foreign:
-        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
-        raise EmoevalError(f"{flags} does not apply to --task {task}")
+    scorer, given = task_scorer(task, task_options)
     table = read_predictions_file(path)
     if "id" not in table.columns:
         raise EmoevalError(f"{path} has no 'id' column (columns: {', '.join(table.columns)})")

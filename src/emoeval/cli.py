@@ -112,6 +112,12 @@ def evaluate(
     timeout: Optional[float] = typer.Option(None, help="llm: seconds per request"),
     retries: Optional[int] = typer.Option(None, help="llm: retries per request"),
     api_key_env: Optional[str] = typer.Option(None, help="llm: env variable with the API key"),
+    structured_output: Optional[bool] = typer.Option(
+        None, "--structured-output/--no-structured-output",
+        help="llm: response_format JSON schema enum (plain text if the server answers 400)"),
+    max_tokens: Optional[int] = typer.Option(None, help="llm: max_tokens per answer"),
+    backoff: Optional[float] = typer.Option(None, help="llm: first retry wait in seconds, "
+                                            "doubling"),
     invalid_policy: Optional[str] = typer.Option(
         None, help="generative: wrong | exclude | fallback:<label>"),
     mention: Optional[str] = typer.Option(None, help="generative: only | first | last"),
@@ -141,7 +147,9 @@ def evaluate(
         engine_options={"address": address, "workers": workers,
                         "gpus_per_worker": gpus_per_worker},
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
-                         "retries": retries, "api_key_env": api_key_env},
+                         "retries": retries, "api_key_env": api_key_env,
+                         "structured_output": structured_output, "max_tokens": max_tokens,
+                         "backoff": backoff},
         task_options={"invalid_policy": invalid_policy, "mention": mention,
                       "threshold": threshold, "tune_split": tune_split,
                       "target_precision": target_precision},

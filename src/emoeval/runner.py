@@ -127,7 +127,10 @@ def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
         batch_size: int = 8, workers: int | None = None,
         on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Predict every row not yet in ``store``. Returns timing for the efficiency block."""
-    todo = [r for r in rows if r.id not in store]
+    # remote adapters ask again for samples whose request failed (a transport error is not
+    # an answer); the store keeps the last record per id
+    retry = getattr(adapter, "retry_failed_on_resume", False)
+    todo = [r for r in rows if r.id not in store or (retry and store.records[r.id].error)]
     if on_progress and len(todo) < len(rows):
         on_progress(len(rows) - len(todo))
     workers = workers if workers is not None else max(1, min(4, (os.cpu_count() or 2)))
