@@ -38,7 +38,7 @@ def _without_interval(reason: str, n_resamples: int, unit: str) -> dict[str, dic
     }
 
 
-def _group_codes(groups, n_rows: int) -> np.ndarray:
+def group_codes(groups, n_rows: int) -> np.ndarray:
     """Group index per row; rows with a missing group id (None, NaN, "") share the last group."""
     group_values = _as_vector(groups, "groups")
     if len(group_values) != n_rows:
@@ -93,7 +93,7 @@ def bootstrap_ci(y_true, y_pred, labels: Sequence[str], groups=None, n_resamples
         cell_counts = np.bincount(cells, minlength=n_cells)
         resampled = rng.multinomial(len(cells), cell_counts / len(cells), size=n_resamples)
     else:
-        group_index = _group_codes(groups, len(cells))
+        group_index = group_codes(groups, len(cells))
         n_groups = int(group_index.max()) + 1
         if n_groups < 2:
             return _without_interval(f"only one {unit}: a cluster bootstrap needs at least two",
@@ -113,3 +113,6 @@ def bootstrap_ci(y_true, y_pred, labels: Sequence[str], groups=None, n_resamples
         intervals[name] = {"low": float(low), "high": float(high), "n_resamples": n_resamples,
                            "unit": interval_unit, "reason": None}
     return intervals
+
+
+_group_codes = group_codes  # TEMP: until the compare and multilabel modules use the public name
