@@ -86,12 +86,13 @@ def test_evaluate_llm_end_to_end_and_rerun_costs_nothing(tmp_path, chat_server):
     report = (out / "report.md").read_text()
     assert "## Unusable answers" in report and "`frustrated`" in report
 
-    # rerun: every answer comes from the store, not one request is sent
+    # rerun: every answer comes from the store; only the one failed request (a body that
+    # was not JSON: a transport failure, not an answer) is asked again
     result = evaluate(f"csv:{data}", out, model, "--invalid-policy", "fallback:neutral")
     assert result.exit_code == 0, result.output
-    assert len(log) == 15
+    assert len(log) == 16
     again = json.loads((out / "results.json").read_text())
-    assert again["policy"] == "fallback:neutral" and again["efficiency"]["requests"] == 0
+    assert again["policy"] == "fallback:neutral" and again["efficiency"]["requests"] == 1
     assert again["status_counts"] == res["status_counts"]
     assert again["policies"]["wrong"] == res["policies"]["wrong"]
 
@@ -100,7 +101,7 @@ def test_evaluate_llm_end_to_end_and_rerun_costs_nothing(tmp_path, chat_server):
     prompt.write_text("Emotion of this text, one of {labels}: {text}")
     result = evaluate(f"csv:{data}", out, model, "--prompt", str(prompt))
     assert result.exit_code == 2 and "already holds predictions" in result.output
-    assert len(log) == 15
+    assert len(log) == 16
 
 
 def test_evaluate_llm_on_audio_sends_wav_and_skips_bad_files(tmp_path, chat_server):

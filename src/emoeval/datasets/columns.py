@@ -2,6 +2,11 @@
 
 Defaults are matched case-insensitively in the order listed; a column named by an option
 must exist exactly.
+
+Multi-label cells: a JSON list (``["joy", "love"]``, or a real list in jsonl/parquet) is
+always read as a list of labels; with ``--label-sep`` (``DatasetOptions.label_sep``) a plain
+string is split on that separator. An empty cell is an unlabelled row, ``[]`` a row with no
+label.
 """
 
 from __future__ import annotations
@@ -101,6 +106,35 @@ def cell_str(value: Any) -> str:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
     return str(value)
+
+
+def label_value(value: Any, label_sep: str | None = None) -> str | list[str] | None:
+    """The label of one cell: a string, a list of strings (multi-label), or None when empty.
+
+    A list cell or a string holding a JSON list gives a list; with ``label_sep`` a string is
+    split on it (whitespace around each label dropped, empty parts ignored). Anything else is
+    one label.
+    """
+    if isinstance(value, (list, tuple)):
+        return _label_list(value)
+    text = cell_str(value).strip()
+    if not text:
+        return None
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return _label_list(parsed)
+    if label_sep:
+        return _label_list(text.split(label_sep))
+    return text
+
+
+def _label_list(items: Any) -> list[str]:
+    names = [cell_str(item).strip() for item in items]
+    return list(dict.fromkeys(name for name in names if name))  # unique, in order
 
 
 def row_metadata(record: dict[str, Any], cols: Columns) -> dict[str, str]:

@@ -6,6 +6,9 @@ path relative to that folder, else ``<split>-<n>`` where ``n`` is the 1-based da
 in the file (header and blank jsonl lines not counted) and ``split`` the row's split value,
 ``all`` when the table has no split column. Ids are therefore the same with or without
 ``--split``. Without ``--split`` every row is returned; each row carries its split.
+
+Multi-label tables hold a JSON list in the label cell, or labels joined by ``--label-sep``
+(see :func:`.columns.label_value`); such rows get a list as their label.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from ..errors import EmoevalError
 from .base import Dataset, Row
-from .columns import Columns, cell_str, resolve_columns, row_metadata
+from .columns import Columns, cell_str, label_value, resolve_columns, row_metadata
 from .files import is_audio, unknown_split
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".json": "jsonl",
@@ -135,7 +138,7 @@ class TabularDataset(Dataset):
                 text = cell_str(record.get(cols.text))
             rows.append(Row(
                 id=self._row_id(record, cols, audio, root, row_split, number),
-                label=cell_str(record.get(cols.label)) or None,
+                label=label_value(record.get(cols.label), self.options.label_sep),
                 text=text, audio=audio, split=row_split,
                 metadata=row_metadata(record, cols)))
         return rows
