@@ -1,0 +1,96 @@
+"""``emoeval anonymize`` and ``emoeval agreement``: human annotations (see
+:mod:`emoeval.annotations`)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from ..cli import _command_line, _fail, _split_list, out_console
+    from ..errors import EmoevalError
+
+    @app.command()
+    def anonymize(
+        raw: str = typer.Argument(..., help="Raw ratings (CSV or TSV) with rater names"),
+        out: str = typer.Option(..., help="Anonymised copy of RAW"),
+        map_file: str = typer.Option(..., "--map", help="Map file raw_name,anonymous_id: reused "
+                                "when it exists, so ids stay stable; the only file holding "
+                                "the raw names"),
+        rater_col: str = typer.Option("user", help="Column(s) with rater names, a,b"),
+        also: list[str] = typer.Option([], help="Another file to anonymise with the same map "
+                                       "(e.g. users.csv; FILE:COLUMN when its rater column "
+                                       "differs); written next to --out. Repeatable"),
+    ) -> None:
+        """Replace rater names with user_0, user_1, ... (sorted; stable across reruns)."""
+        from ..annotations import anonymise_files
+
+        try:
+            result = anonymise_files(raw, out, map_file, _split_list(rater_col) or [], also)
+        except EmoevalError as exc:
+            _fail(exc)
+        out_console.print(f"{result['n_raters']} raters ({result['new_raters']} new, "
+                          f"{result['known_raters']} in the map) -> "
+                          f"{', '.join(result['files'])}; map: {result['map']}",
+                          highlight=False)
+
+    @app.command()
+    def agreement(
+        source: str = typer.Argument(..., help="Ratings file (long or vote counts), or "
+                                     "crema-d-votes:<tabulatedVotes.csv>"),
+        out: str = typer.Option(..., help="Output folder"),
+        item_cols: Optional[str] = typer.Option(None, help="Long shape: columns naming an "
+                                                "item, e.g. file_name,queried_emotion,task_type"),
+        item_col: Optional[str] = typer.Option(None, help="Counts shape: the item id "
+                                               "column(s)"),
+        rater_col: str = typer.Option("user", help="Long shape: the rater column"),
+        rating_col: str = typer.Option("rating", help="Long shape: the rating column"),
+        scale: Optional[str] = typer.Option(None, help="binary | nominal[:a,b,c] | "
+                                            "ordinal:low<mid<high (default nominal)"),
+        present_from: Optional[str] = typer.Option(None, help="Binary: the present answer; "
+                                                   "ordinal: the lowest present level "
+                                                   "(default: the second level)"),
+        expected_raters: Optional[int] = typer.Option(None, help="Items with fewer raters go "
+                                                      "to incomplete_items.csv (default 2)"),
+        count_cols: Optional[str] = typer.Option(None, help="Counts shape: one vote-count "
+                                                 "column per category, e.g. A,D,F,H,N,S"),
+        intended_col: Optional[str] = typer.Option(None, help="Column with the intended "
+                                                   "(acted) label"),
+        modality: Optional[str] = typer.Option(None, help="crema-d-votes: voice | face | "
+                                               "audiovisual"),
+        group_col: Optional[str] = typer.Option(None, help="Items sharing a value stay in one "
+                                                "split and one bootstrap draw (default: the "
+                                                "first item column, the audio file)"),
+        slice_by: list[str] = typer.Option([], help="Column for a per_<column>_summary.csv "
+                                           "(default: every item column that groups items)"),
+        dev_share: float = typer.Option(0.5, help="Share of groups in the dev split"),
+        seed: int = typer.Option(0, help="Seed for the split and the bootstrap"),
+        n_resamples: int = typer.Option(1000, help="Bootstrap resamples (0: no intervals)"),
+        min_shared_items: int = typer.Option(2, help="Rater pairs sharing fewer items are left "
+                                             "out of the pairwise averages"),
+        rater_info: Optional[str] = typer.Option(None, help="Long shape: a rater table (e.g. "
+                                                 "users.csv with the same rater column) whose "
+                                                 "columns are summarised in the report"),
+    ) -> None:
+        """Agreement, human ceiling and benchmark labels from human ratings."""
+        from ..annotations import AgreementOptions, run_agreement
+        from ..annotations.agreement import headline
+
+        if item_cols and item_col:
+            _fail(EmoevalError("give --item-cols (long shape) or --item-col (counts shape), "
+                               "not both"))
+        options = AgreementOptions(
+            item_cols=_split_list(item_cols or item_col) or [], rater_col=rater_col,
+            rating_col=rating_col, scale=scale, present_from=present_from,
+            expected_raters=expected_raters, count_cols=_split_list(count_cols) or [],
+            intended_col=intended_col, modality=modality, group_col=group_col,
+            slice_by=[c for value in slice_by for c in (_split_list(value) or [])] or None,
+            dev_share=dev_share, seed=seed, n_resamples=n_resamples,
+            min_shared_items=min_shared_items, rater_info=rater_info, command=_command_line())
+        try:
+            summary = run_agreement(source, out, options)
+        except EmoevalError as exc:
+            _fail(exc)
+        out_console.print(f"{headline(summary)} -> {out}/report.md", highlight=False)
