@@ -366,8 +366,14 @@ def evaluate_models(models_file: str, cfg: EvaluationConfig,
     runs, failures = [], {}
     for candidate in candidates:
         run_dir = os.path.join(cfg.out, model_slug(candidate.spec))
+        label_map_file = cfg.label_map
+        if candidate.label_map:  # the candidate's own map, as a file the run can record
+            os.makedirs(run_dir, exist_ok=True)
+            label_map_file = os.path.join(run_dir, "label_map.json")
+            with open(label_map_file, "w", encoding="utf-8") as f:
+                json.dump(candidate.label_map, f, indent=2)
         one = dataclasses.replace(cfg, model=candidate.spec, out=run_dir,
-                                  label_map=candidate.label_map or cfg.label_map)
+                                  label_map=label_map_file)
         try:
             evaluate(one, on_progress=(lambda d, t, s=candidate.spec: on_progress(s, d, t))
                      if on_progress else None)

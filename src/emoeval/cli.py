@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -40,7 +41,8 @@ def _command_line() -> str:
 
 
 def _fail(exc: EmoevalError) -> None:
-    console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    # escape: messages hold literal brackets (pip install 'emoeval[ray]') that are not markup
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -185,7 +187,7 @@ def _evaluate_models(models_file: str, cfg) -> None:
     for run_dir in summary["runs"]:
         _headline(load_results(run_dir), run_dir)
     for spec, error in summary["failures"].items():
-        console.print(f"[yellow]skipped[/] {spec}: {error}", highlight=False)
+        console.print(f"[yellow]skipped[/] {escape(spec)}: {escape(error)}", highlight=False)
     if "compare" in summary:
         out_console.print(f"comparison -> {cfg.out}/compare/compare.md")
 

@@ -68,7 +68,10 @@ class HFAdapter(ModelAdapter):
         try:
             if is_audio:
                 self.processor = transformers.AutoFeatureExtractor.from_pretrained(argument)
-                self.model = transformers.AutoModelForAudioClassification.from_pretrained(argument)
+                # loading_info: keys newly initialised (a random head) for screening
+                self.model, self.loading_info = (
+                    transformers.AutoModelForAudioClassification.from_pretrained(
+                        argument, output_loading_info=True))
                 self.sampling_rate = int(self.processor.sampling_rate)
                 # Models normalised per group (e.g. wav2vec2-base) take no attention mask:
                 # zero padding changes their output, so only equal lengths share a batch.
@@ -76,8 +79,9 @@ class HFAdapter(ModelAdapter):
                     getattr(self.processor, "return_attention_mask", False))
             else:
                 self.processor = transformers.AutoTokenizer.from_pretrained(argument)
-                self.model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                    argument)
+                self.model, self.loading_info = (
+                    transformers.AutoModelForSequenceClassification.from_pretrained(
+                        argument, output_loading_info=True))
                 self.uses_attention_mask = True
         except Exception as exc:
             raise describe_load_error(argument, exc) from None
