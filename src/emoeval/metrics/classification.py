@@ -37,7 +37,7 @@ UNKNOWN_SLICE = "(unknown)"  # slice key for rows whose slice value is missing o
 # --------------------------------------------------------------------------- encoding
 
 
-def _check_labels(labels: Sequence[str]) -> list[str]:
+def check_labels(labels: Sequence[str]) -> list[str]:
     """The label order as a list; rejects an empty or duplicated order."""
     label_list = list(labels)
     if not label_list:
@@ -85,7 +85,7 @@ def _true_label_codes(y_true: np.ndarray, labels: list[str]) -> np.ndarray:
     return codes
 
 
-def _cell_codes(y_true, y_pred, labels: list[str]) -> np.ndarray:
+def cell_codes(y_true, y_pred, labels: list[str]) -> np.ndarray:
     """Flat index ``true * (K+1) + predicted`` of each row's confusion-matrix cell."""
     true_values = _as_vector(y_true, "y_true")
     predicted_values = _as_vector(y_pred, "y_pred")
@@ -108,8 +108,8 @@ def confusion_counts(y_true, y_pred, labels: Sequence[str]) -> np.ndarray:
     Rows and the first K columns follow ``labels``; the last column counts predictions outside
     ``labels`` (including None). A true label outside ``labels`` raises ValueError naming it.
     """
-    label_list = _check_labels(labels)
-    return _counts_from_cells(_cell_codes(y_true, y_pred, label_list), len(label_list))
+    label_list = check_labels(labels)
+    return _counts_from_cells(cell_codes(y_true, y_pred, label_list), len(label_list))
 
 
 # --------------------------------------------------------------------------- metrics
@@ -212,7 +212,7 @@ def per_class(counts, labels: Sequence[str]) -> dict[str, dict[str, float | int]
     ``predicted`` counts how often the class was predicted; a class never predicted (or never
     present) scores 0 where its rate is undefined (zero_division=0).
     """
-    label_list = _check_labels(labels)
+    label_list = check_labels(labels)
     array = _check_counts(counts)
     if array.ndim != 2 or array.shape[0] != len(label_list):
         raise ValueError(f"counts of shape {array.shape} do not match {len(label_list)} labels")
@@ -235,7 +235,7 @@ def top_confusions(counts, labels: Sequence[str], k: int = 10) -> list[dict]:
     Sorted by count, largest first (ties in label order). Predictions outside ``labels`` appear
     as ``predicted="(other)"``. ``share_of_true`` is count / support of the true class.
     """
-    label_list = _check_labels(labels)
+    label_list = check_labels(labels)
     array = np.asarray(counts)
     if array.shape != (len(label_list), len(label_list) + 1):
         raise ValueError(f"counts of shape {array.shape} do not match {len(label_list)} labels")
@@ -286,7 +286,7 @@ def class_imbalance(y_true, labels: Sequence[str]) -> dict:
     present, n / (K_present * count), and None for absent classes. ``imbalance_ratio`` is the
     largest over the smallest count among present classes (None when there are no rows).
     """
-    label_list = _check_labels(labels)
+    label_list = check_labels(labels)
     codes = _true_label_codes(_as_vector(y_true, "y_true"), label_list)
     support = np.bincount(codes, minlength=len(label_list))
     return _imbalance_from_support(support, label_list)
@@ -300,7 +300,7 @@ def classification_summary(y_true, y_pred, labels: Sequence[str]) -> dict:
     "other" being predictions outside ``labels``), ``top_confusions``, ``class_imbalance`` and
     ``n`` (number of rows).
     """
-    label_list = _check_labels(labels)
+    label_list = check_labels(labels)
     counts = confusion_counts(y_true, y_pred, label_list)
     n_labels = len(label_list)
     return {
@@ -361,8 +361,8 @@ def slice_metrics(y_true, y_pred, labels: Sequence[str],
     "(unknown)" at the end. Within a slice the conventions are those of
     :func:`metrics_from_counts` over the full ``labels``.
     """
-    label_list = _check_labels(labels)
-    cells = _cell_codes(y_true, y_pred, label_list)
+    label_list = check_labels(labels)
+    cells = cell_codes(y_true, y_pred, label_list)
     slices = _as_vector(slice_values, "slice_values")
     if len(slices) != len(cells):
         raise ValueError(f"slice_values has {len(slices)} rows but y_true has {len(cells)}")

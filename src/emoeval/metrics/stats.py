@@ -24,8 +24,8 @@ import pandas as pd
 from .classification import (
     HEADLINE_METRICS,
     _as_vector,
-    _cell_codes,
-    _check_labels,
+    cell_codes,
+    check_labels,
     metrics_from_counts,
 )
 
@@ -80,10 +80,10 @@ def bootstrap_ci(y_true, y_pred, labels: Sequence[str], groups=None, n_resamples
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    label_list = _check_labels(labels)
+    label_list = check_labels(labels)
     n_labels = len(label_list)
     n_cells = n_labels * (n_labels + 1)
-    cells = _cell_codes(y_true, y_pred, label_list)
+    cells = cell_codes(y_true, y_pred, label_list)
     interval_unit = "sample" if groups is None else unit
     if len(cells) == 0:
         return _without_interval("no samples", n_resamples, interval_unit)
