@@ -278,3 +278,30 @@ def test_score_refuses_options_of_other_tasks_and_unknown_tasks(tmp_path):
         in result.output
     result = invoke("score", tmp_path / "p.csv", "--out", tmp_path / "o", "--task", "clasification")
     assert result.exit_code == 2 and "did you mean 'classification'" in result.output
+
+
+def test_evaluate_models_file_runs_each_then_compares(tmp_path):
+    data = write_text_csv(tmp_path / "text.csv", n_per_label=8)
+    models = tmp_path / "candidates.yaml"
+    models.write_text("- python:toy_models:keyword_label\n"
+                      "- spec: python:toy_models:keyword_scores\n"
+                      "  notes: scores with a calm class the data lacks\n"
+                      "  label_map: {calm: neutral}\n"
+                      "- python:toy_models:does_not_exist\n")
+    out = tmp_path / "runs"
+    result = invoke("evaluate", "--models", models, "--dataset", f"csv:{data}", "--out", out)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "models.json").read_text())
+    assert len(summary["runs"]) == 2
+    assert list(summary["failures"]) == ["python:toy_models:does_not_exist"]
+    second = json.loads((Path(summary["runs"][1]) / "results.json").read_text())
+    assert second["label_mapping"]["model_to_dataset"]["calm"] == "neutral"
+    leaderboard = pd.read_csv(out / "compare" / "leaderboard.csv")
+    assert len(leaderboard) == 2
+    assert (out / "compare" / "compare.md").exists()
+
+
+def test_evaluate_needs_exactly_one_of_model_and_models(tmp_path):
+    data = write_text_csv(tmp_path / "text.csv")
+    result = invoke("evaluate", "--dataset", f"csv:{data}", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "exactly one of --model" in result.output
