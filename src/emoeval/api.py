@@ -270,6 +270,9 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             # the same rows into the same store: results, resume and reports are identical
             timing = run_with_ray(cfg.model, dict(adapter_options), rows, store,
                                   batch_size=cfg.batch_size, on_progress=progress,
+                                  modality=adapter.modality,
+                                  sampling_rate=adapter.sampling_rate,
+                                  candidate_labels=labels,
                                   **{k: v for k, v in cfg.engine_options.items()
                                      if v is not None})
         else:

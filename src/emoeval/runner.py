@@ -112,15 +112,34 @@ def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]) -> list[tuple[An
     return [_predict_isolated(adapter, [x])[0] for x in inputs]
 
 
-def _record(row: Row, adapter: ModelAdapter, output: Any, error: str | None,
+def predict_prepared(adapter: ModelAdapter, ids: list[str], inputs: list[Any]) -> list[Record]:
+    """One batch of prepared inputs (or SampleErrors) -> one Record per id.
+
+    Shared by the local loop and the Ray actors, so per-sample errors are identical.
+    """
+    records: list[Record | None] = [None] * len(ids)
+    live = [i for i, x in enumerate(inputs) if not isinstance(x, SampleError)]
+    for i, x in enumerate(inputs):
+        if isinstance(x, SampleError):
+            records[i] = Record(ids[i], None, str(x))
+    if live:
+        t0 = time.perf_counter()
+        results = _predict_isolated(adapter, [inputs[i] for i in live])
+        per_sample_ms = 1000.0 * (time.perf_counter() - t0) / len(live)
+        for i, (output, error) in zip(live, results):
+            records[i] = _record(ids[i], adapter, output, error, per_sample_ms)
+    return [r for r in records if r is not None]
+
+
+def _record(sample_id: str, adapter: ModelAdapter, output: Any, error: str | None,
             latency_ms: float) -> Record:
     if output is None:
-        return Record(row.id, None, error, latency_ms)
+        return Record(sample_id, None, error, latency_ms)
     if adapter.output == "text":
-        return Record(row.id, None, None, latency_ms, text=output)
+        return Record(sample_id, None, None, latency_ms, text=output)
     # labels read after predict: open-vocabulary adapters may grow them
     scores = dict(zip(adapter.labels, (float(v) for v in output)))
-    return Record(row.id, scores, check_scores(output), latency_ms)
+    return Record(sample_id, scores, check_scores(output), latency_ms)
 
 
 def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
@@ -137,21 +156,11 @@ def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
     model_seconds = 0.0
     n_predicted = 0
     for batch, inputs in _prepared_batches(plan_batches(todo, batch_size), adapter, workers):
-        records: list[Record | None] = [None] * len(batch)
-        live = [i for i, x in enumerate(inputs) if not isinstance(x, SampleError)]
-        for i, x in enumerate(inputs):
-            if isinstance(x, SampleError):
-                records[i] = Record(batch[i].id, None, str(x))
-        if live:
-            t0 = time.perf_counter()
-            results = _predict_isolated(adapter, [inputs[i] for i in live])
-            elapsed = time.perf_counter() - t0
-            model_seconds += elapsed
-            n_predicted += len(live)
-            per_sample_ms = 1000.0 * elapsed / len(live)
-            for i, (output, error) in zip(live, results):
-                records[i] = _record(batch[i], adapter, output, error, per_sample_ms)
-        store.add_batch([r for r in records if r is not None])
+        records = predict_prepared(adapter, [r.id for r in batch], inputs)
+        reached = [r.latency_ms for r in records if r.latency_ms is not None]
+        model_seconds += sum(reached) / 1000.0
+        n_predicted += len(reached)
+        store.add_batch(records)
         if on_progress:
             on_progress(len(batch))
     return {"model_seconds": model_seconds, "n_predicted": n_predicted}
