@@ -228,6 +228,11 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
              ) -> dict[str, Any]:
     """Evaluate one model on one dataset into ``cfg.out``; resumes from the store there."""
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    if cfg.runtime != "torch":
+        from .onnx.runtime import check_runtime
+
+        check_runtime(cfg.runtime)  # a bad --runtime fails before the dataset loads
+    source_spec = cfg.model
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
     all_rows = dataset.rows(cfg.split)
     # identity of the data as read (before label options and --limit), so a run with a
@@ -293,7 +298,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         results = {
             "schema_version": SCHEMA_VERSION,
             "task": task,
-            "model": {"spec": cfg.model, "fingerprint": model_fp},
+            "model": {"spec": cfg.model, "fingerprint": model_fp, "source": source_spec,
+                      "runtime": cfg.runtime},
             "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
                         "limit": cfg.limit, "seed": cfg.seed},
             **part,

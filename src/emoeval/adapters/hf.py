@@ -16,7 +16,9 @@ import numpy as np
 from ..errors import EmoevalError
 from .base import ModelAdapter, files_digest, padding_groups
 
-WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.onnx", "*.onnx.data")
+# PyTorch weights only: an exported .onnx beside them is another model (onnx:), and must not
+# change this one's size or fingerprint (the --runtime cache key)
+WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
 PREPROCESSING_FILES = ("preprocessor_config.json", "tokenizer_config.json", "tokenizer.json",
                        "vocab.txt", "vocab.json", "merges.txt", "special_tokens_map.json")
 

@@ -82,9 +82,9 @@ class ONNXAdapter(ModelAdapter):
         return out
 
     def _model_files(self) -> list[str]:
-        files = [self.argument]
-        data = self.argument + ".data"
-        return files + ([data] if os.path.isfile(data) else [])
+        from ..onnx.export import model_files
+
+        return model_files(self.argument)  # the graph and any external-weights files
 
     def fingerprint_parts(self) -> list[str]:
         parts = [files_digest(self._model_files())]

@@ -1,0 +1,110 @@
+"""``emoeval quantize``: ONNX FP32 and INT8 of an ``hf:`` model, and what INT8 costs.
+
+A thin layer over :func:`emoeval.onnx.pipeline.run_quantize`; torch, transformers and
+onnxruntime are imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+# light module (numpy only): the policy's numbers, one source for the CLI and the API
+from ..onnx.verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, VERIFY_SAMPLES
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(quantize)
+
+
+def quantize(
+    model: str = typer.Option(..., help="hf:<hub id or local dir> to export and quantize"),
+    out: str = typer.Option(..., help="Output folder (model/, quantize.json, quantize.md); "
+                            "rerunning with the same one resumes"),
+    dataset: Optional[str] = typer.Option(None, help="Evaluate PyTorch FP32, ONNX FP32 and "
+                                          "ONNX INT8 on this dataset spec"),
+    split: Optional[str] = typer.Option(None, help="Dataset split to evaluate"),
+    limit: Optional[int] = typer.Option(None, help="Seeded sample of N rows, stratified by "
+                                        "label"),
+    batch_size: int = typer.Option(1, help="Samples per forward pass (1: per-sample "
+                                   "latency as a real-time caller sees it)"),
+    ops: str = typer.Option("matmul", help="Op types to quantize: matmul | all | auto (time "
+                            "each, keep the fastest that passes verification)"),
+    static: bool = typer.Option(False, "--static", help="Static INT8 with activation ranges "
+                                "calibrated on --calibration"),
+    calibration: Optional[str] = typer.Option(None, help="Dataset spec to calibrate --static "
+                                              "on"),
+    calibration_split: Optional[str] = typer.Option(None, help="Split of --calibration"),
+    calibration_limit: int = typer.Option(64, help="Calibration samples (seeded, stratified)"),
+    verify_samples: int = typer.Option(VERIFY_SAMPLES, help="Inputs to verify ONNX against "
+                                       "PyTorch on"),
+    tolerance: float = typer.Option(FP32_TOLERANCE, help="FP32: largest allowed |logit "
+                                    "difference|"),
+    min_agreement: float = typer.Option(INT8_MIN_AGREEMENT, help="INT8: least share of inputs "
+                                        "with PyTorch's label"),
+    seed: int = typer.Option(0, help="Seed for --limit, calibration sample and bootstrap"),
+    labels: Optional[str] = typer.Option(None, help="Expected label set a,b,c (others: error)"),
+    keep_labels: Optional[str] = typer.Option(None, help="Keep only rows with these labels"),
+    merge: list[str] = typer.Option([], help="Merge classes, e.g. --merge exc=happy"),
+    label_map: Optional[str] = typer.Option(None, help="YAML/JSON/CSV label map"),
+    id_col: Optional[str] = typer.Option(None, help="Column with unique sample ids"),
+    text_col: Optional[str] = typer.Option(None, help="Column with the text"),
+    audio_col: Optional[str] = typer.Option(None, help="Column with audio paths"),
+    label_col: Optional[str] = typer.Option(None, help="Column with the label"),
+    split_col: Optional[str] = typer.Option(None, help="Column with the split name"),
+    speaker_col: Optional[str] = typer.Option(None, help="Column with the speaker id"),
+) -> None:
+    """Export an hf: model to ONNX FP32 and INT8, verify both against PyTorch, and with
+    --dataset compare accuracy, label agreement, speed and size on the same samples."""
+    from ..cli import _command_line, _fail, _progress, _split_list, console, out_console
+    from ..datasets.base import DatasetOptions
+    from ..errors import EmoevalError
+    from ..onnx.pipeline import QuantizeConfig, run_quantize
+
+    cfg = QuantizeConfig(
+        model=model, out=out, dataset=dataset, split=split, limit=limit,
+        batch_size=batch_size, seed=seed, ops=ops, static=static, calibration=calibration,
+        calibration_split=calibration_split, calibration_limit=calibration_limit,
+        verify_samples=verify_samples, tolerance=tolerance, min_agreement=min_agreement,
+        labels=_split_list(labels), keep_labels=_split_list(keep_labels), merge=merge,
+        label_map=label_map,
+        dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
+                                       label_col=label_col, split_col=split_col,
+                                       speaker_col=speaker_col),
+        command=_command_line())
+    try:
+        with _progress() as progress:
+            tasks: dict[str, int] = {}
+
+            def on_progress(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = progress.add_task(name, total=total)
+                progress.update(tasks[name], completed=done, total=total)
+
+            summary = run_quantize(cfg, log=lambda m: console.print(m, highlight=False),
+                                   on_progress=on_progress)
+    except EmoevalError as exc:
+        _fail(exc)
+    out_console.print(headline(summary, out), highlight=False)
+
+
+def headline(summary: dict, out: str) -> str:
+    sizes = summary["sizes"]
+    text = (f"INT8 ({summary['quantization']['op_types']}) {sizes['onnx_int8_bytes'] / 1e6:.1f}"
+            f" MB, {100 * sizes['reduction']:.0f}% smaller than ONNX FP32")
+    comparison = summary.get("comparison")
+    if comparison:
+        runs = comparison["runs"]
+        share = comparison["disagreement"]["onnx-int8 vs onnx-fp32"]["share"]
+        speed = comparison["int8_speedup_vs_onnx_fp32"]
+        accuracy = ", ".join(
+            f"{name} " + percent(runs[name]["metrics"]["accuracy"]["value"])
+            for name in ("torch", "onnx-fp32", "onnx-int8"))
+        text += (f"; accuracy {accuracy}; INT8 and FP32 labels differ on {percent(share)}"
+                 + (f"; INT8 {speed:.2f}x as fast as FP32" if speed else ""))
+    return f"{text} -> {out}/quantize.md"
+
+
+def percent(value: float | None) -> str:
+    return f"{100 * value:.1f}%" if value is not None else "n/a"

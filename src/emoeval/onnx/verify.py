@@ -1,0 +1,230 @@
+"""Verify an ONNX model against the PyTorch model it came from, on K given inputs.
+
+The tolerance policy, one for every caller:
+
+- FP32: the largest absolute logit difference over all inputs and classes is at most
+  ``FP32_TOLERANCE`` (1e-3). Export and graph optimisations reorder float arithmetic, which
+  moves logits by about 1e-6 to 1e-4; a wrong graph moves them by far more.
+- INT8: the same predicted label as PyTorch on at least ``INT8_MIN_AGREEMENT`` (99%) of the
+  inputs. Quantization moves logits by design (about 1e-2), so the check is on decisions.
+
+A failed check refuses (:func:`require` raises) with the numbers; nothing continues silently.
+Each input is encoded and run alone (batch 1), so padding plays no part in the comparison
+and the same runs time each runtime.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..adapters.base import ModelAdapter
+from ..datasets.base import Row
+from ..errors import EmoevalError, SampleError
+from ..runner import prepare_input
+
+FP32_TOLERANCE = 1e-3
+INT8_MIN_AGREEMENT = 0.99
+#: inputs verified per run of ``evaluate --runtime`` and ``quantize``
+VERIFY_SAMPLES = 16
+SYNTHETIC_TEXTS = ["i am so happy today", "this is terrible news and i am furious",
+                   "what a sad and lonely evening", "the meeting starts at nine",
+                   "i am scared of what comes next", "that was a lovely surprise",
+                   "leave me alone", "we won the match", "nothing went right again",
+                   "the report is on the table"]
+
+
+@dataclass
+class Reference:
+    """PyTorch's logits for K inputs, each encoded alone by the model's preprocessor."""
+
+    encoded: list[dict[str, np.ndarray]]
+    logits: np.ndarray
+    latency_ms: list[float]
+    #: where the inputs came from: sample ids, or a note for synthetic inputs
+    source: str
+
+
+@dataclass
+class Verification:
+    model: str
+    precision: str
+    n_inputs: int
+    max_abs_logit_diff: float
+    label_agreement: float
+    n_label_disagreements: int
+    criterion: str
+    passed: bool
+    latency_ms_median: float
+    torch_latency_ms_median: float
+    inputs: str
+
+    def describe(self) -> str:
+        return (f"{self.precision.upper()} ONNX vs PyTorch on {self.n_inputs} inputs: max |logit "
+                f"difference| {self.max_abs_logit_diff:.3g}, same label on "
+                f"{100 * self.label_agreement:.1f}% ({self.n_label_disagreements} differ); "
+                f"needs {self.criterion}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def max_text_length(adapter: ModelAdapter) -> int:
+    """The hf adapter's truncation rule: the tokenizer's limit, else 512."""
+    limit = getattr(adapter.processor, "model_max_length", 0) or 0
+    return int(limit) if 0 < limit < 100_000 else 512
+
+
+def encode_one(adapter: ModelAdapter, item: Any) -> dict[str, np.ndarray]:
+    if adapter.modality == "audio":
+        encoded = adapter.processor([item], sampling_rate=adapter.sampling_rate,
+                                    return_tensors="np",
+                                    return_attention_mask=adapter.uses_attention_mask)
+    else:
+        encoded = adapter.processor([item], return_tensors="np", truncation=True,
+                                    max_length=max_text_length(adapter))
+    return {name: np.asarray(value) for name, value in encoded.items()}
+
+
+def verification_inputs(rows: list[Row], adapter: ModelAdapter, k: int = VERIFY_SAMPLES
+                        ) -> tuple[list[Any], list[str]]:
+    """The first ``k`` rows that decode (a bad file is skipped here; the run records it)."""
+    inputs: list[Any] = []
+    ids: list[str] = []
+    for row in rows:
+        if len(inputs) == k:
+            break
+        try:
+            inputs.append(prepare_input(row, adapter))
+        except SampleError:
+            continue
+        ids.append(row.id)
+    if not inputs:
+        raise EmoevalError(f"none of the {len(rows)} samples could be decoded for "
+                           f"{adapter.modality}; nothing to verify the ONNX model on (check "
+                           "the dataset's files)")
+    return inputs, ids
+
+
+def synthetic_inputs(adapter: ModelAdapter, k: int = VERIFY_SAMPLES) -> list[Any]:
+    """Seeded noise clips of 1 to 3 s, or fixed sentences, when no dataset is given."""
+    if adapter.modality == "text":
+        return [SYNTHETIC_TEXTS[i % len(SYNTHETIC_TEXTS)] for i in range(k)]
+    rng = np.random.default_rng(0)
+    rate = adapter.sampling_rate
+    return [(0.1 * rng.standard_normal(int(rate * (1 + 2 * i / max(1, k - 1)))))
+            .astype(np.float32) for i in range(k)]
+
+
+def reference_outputs(adapter: ModelAdapter, inputs: list[Any], source: str) -> Reference:
+    """Run the PyTorch model on each input alone; keep its logits and latency."""
+    import torch
+
+    encoded = [encode_one(adapter, item) for item in inputs]
+    logits, latency = [], []
+    with torch.inference_mode():
+        adapter.model(**{k: torch.from_numpy(v) for k, v in encoded[0].items()})  # warm-up
+        for feeds in encoded:
+            tensors = {k: torch.from_numpy(v) for k, v in feeds.items()}
+            t0 = time.perf_counter()
+            out = adapter.model(**tensors).logits
+            latency.append(1000 * (time.perf_counter() - t0))
+            logits.append(out.float().numpy()[0])
+    return Reference(encoded, np.array(logits, dtype=np.float64), latency, source)
+
+
+def onnx_session(path: str) -> Any:
+    import onnxruntime as ort
+
+    if not os.path.isfile(path):
+        raise EmoevalError(f"ONNX model file {path!r} does not exist")
+    try:
+        return ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise EmoevalError(f"ONNX Runtime cannot load {path}: "
+                           f"{str(exc).splitlines()[0]}") from None
+
+
+def session_feeds(session: Any, path: str, item: dict[str, np.ndarray]
+                  ) -> dict[str, np.ndarray]:
+    """The session's inputs from one encoded input (floats float32, integers int64, as the
+    ``onnx:`` adapter feeds them)."""
+    names = [i.name for i in session.get_inputs()]
+    missing = [n for n in names if n not in item]
+    if missing:
+        raise EmoevalError(f"{path} wants inputs {', '.join(missing)} that the preprocessor "
+                           f"does not give ({', '.join(item)}); export it again")
+    return {n: item[n].astype(np.float32 if item[n].dtype.kind == "f" else np.int64)
+            for n in names}
+
+
+def onnx_outputs(path: str, encoded: list[dict[str, np.ndarray]]
+                 ) -> tuple[np.ndarray, list[float]]:
+    """Logits and per-input latency of the ONNX model at ``path`` (after one warm-up run)."""
+    session = onnx_session(path)
+    session.run(None, session_feeds(session, path, encoded[0]))
+    logits, latency = [], []
+    for item in encoded:
+        feeds = session_feeds(session, path, item)
+        t0 = time.perf_counter()
+        out = session.run(None, feeds)[0]
+        latency.append(1000 * (time.perf_counter() - t0))
+        logits.append(np.asarray(out, dtype=np.float64)[0])
+    return np.array(logits), latency
+
+
+def interleaved_latency(paths: list[str], encoded: list[dict[str, np.ndarray]]
+                        ) -> list[float]:
+    """Median latency (ms) per input of each model, the models taking turns on each input
+    (in a rotating order), so a change of load on a shared CPU hits all of them alike."""
+    sessions = [onnx_session(path) for path in paths]
+    for session, path in zip(sessions, paths):
+        session.run(None, session_feeds(session, path, encoded[0]))  # warm-up
+    latency: list[list[float]] = [[] for _ in paths]
+    for index, item in enumerate(encoded):
+        for k in np.roll(np.arange(len(paths)), index):
+            feeds = session_feeds(sessions[k], paths[k], item)
+            t0 = time.perf_counter()
+            sessions[k].run(None, feeds)
+            latency[k].append(1000 * (time.perf_counter() - t0))
+    return [float(np.median(times)) for times in latency]
+
+
+def verify(reference: Reference, path: str, precision: str,
+           tolerance: float = FP32_TOLERANCE, min_agreement: float = INT8_MIN_AGREEMENT
+           ) -> Verification:
+    """Compare ``path`` with PyTorch on the reference inputs under the policy above."""
+    if precision not in ("fp32", "int8"):
+        raise ValueError(f"precision must be fp32 or int8, not {precision!r}")
+    logits, latency = onnx_outputs(path, reference.encoded)
+    difference = np.abs(logits - reference.logits)
+    max_diff = float(difference.max()) if np.all(np.isfinite(difference)) else float("nan")
+    same = logits.argmax(axis=1) == reference.logits.argmax(axis=1)
+    agreement = float(same.mean())
+    if precision == "fp32":
+        criterion = f"max |logit difference| <= {tolerance:g}"
+        passed = bool(max_diff <= tolerance)  # NaN fails
+    else:
+        criterion = f"the same label on >= {100 * min_agreement:g}% of inputs"
+        passed = bool(agreement >= min_agreement and np.all(np.isfinite(logits)))
+    return Verification(model=path, precision=precision, n_inputs=len(reference.encoded),
+                        max_abs_logit_diff=max_diff, label_agreement=agreement,
+                        n_label_disagreements=int((~same).sum()), criterion=criterion,
+                        passed=passed, latency_ms_median=float(np.median(latency)),
+                        torch_latency_ms_median=float(np.median(reference.latency_ms)),
+                        inputs=reference.source)
+
+
+def require(verification: Verification) -> Verification:
+    """Return a passed verification; refuse a failed one with its numbers."""
+    if verification.passed:
+        return verification
+    fix = ("the export does not reproduce the model: use --runtime torch, and report it"
+           if verification.precision == "fp32" else
+           "INT8 changes this model's decisions: use the FP32 ONNX model (--runtime onnx), "
+           "or try other op types (--ops matmul | auto)")
+    raise EmoevalError(f"refusing {verification.model}: {verification.describe()}; {fix}")
