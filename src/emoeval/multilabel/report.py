@@ -1,0 +1,233 @@
+"""The multi-label report, rendered from ``results.json`` alone: ``report.md``,
+``per_class_metrics.png`` (the core's per-class plot) and ``thresholds.json`` (the thresholds
+in force, per label, and the tuned ones when a tuning split was there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..reports import REPORT_FILE
+from ..reports.markdown import (
+    PER_CLASS_PNG,
+    _code,
+    _duration,
+    _efficiency,
+    _errors,
+    _label_mapping,
+    _number,
+    _run,
+    _table,
+    _title,
+    _warnings,
+    ci_unit_text,
+)
+from ..reports.plots import plot_per_class
+
+THRESHOLDS_FILE = "thresholds.json"
+
+HEADLINE = (("roc_auc_micro", "ROC-AUC, micro"), ("roc_auc_macro", "ROC-AUC, macro"),
+            ("f1_macro", "F1, macro"))
+ALL_METRICS = (
+    ("roc_auc_micro", "ROC-AUC, micro"), ("roc_auc_macro", "ROC-AUC, macro"),
+    ("average_precision_micro", "Average precision, micro"),
+    ("average_precision_macro", "Average precision, macro"),
+    ("precision_micro", "Precision, micro"), ("recall_micro", "Recall, micro"),
+    ("f1_micro", "F1, micro"), ("precision_macro", "Precision, macro"),
+    ("recall_macro", "Recall, macro"), ("f1_macro", "F1, macro"),
+    ("precision_samples", "Precision, samples"), ("recall_samples", "Recall, samples"),
+    ("f1_samples", "F1, samples"), ("subset_accuracy", "Subset accuracy (exact match)"),
+    ("hamming_loss", "Hamming loss (lower is better)"),
+)
+STRATEGY_COLUMNS = (("f1_micro", "micro F1"), ("f1_macro", "macro F1"),
+                    ("f1_samples", "samples F1"), ("precision_micro", "micro P"),
+                    ("recall_micro", "micro R"), ("precision_macro", "macro P"),
+                    ("recall_macro", "macro R"), ("subset_accuracy", "subset acc."),
+                    ("hamming_loss", "Hamming"))
+
+
+def value_text(value: Any, digits: int = 3) -> str:
+    number = _number(value)
+    return "n/a" if number is None else f"{number:.{digits}f}"
+
+
+def interval_text(interval: Any) -> str:
+    """{"low": 0.861, "high": 0.889} -> "[0.861, 0.889]" (metrics here are 0-1 scores)."""
+    if not isinstance(interval, Mapping):
+        return "n/a"
+    low, high = _number(interval.get("low")), _number(interval.get("high"))
+    return "n/a" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+
+
+def _headline(r: Mapping[str, Any]) -> list[str]:
+    m, ci = r.get("metrics") or {}, r.get("ci") or {}
+    threshold = r.get("threshold") or {}
+    rows = [[name, value_text(m.get(key)), interval_text(ci.get(key))] for key, name in HEADLINE]
+    unit = next((ci_unit_text(ci[k]) for k, _ in HEADLINE if isinstance(ci.get(k), Mapping)),
+                "95% CI")
+    splits = ", ".join(r.get("reported_splits") or []) or "all rows"
+    return ["## Headline", "",
+            f"Decisions: {threshold.get('description') or threshold.get('strategy')}. "
+            f"Reported on: {splits}; {r.get('n_scored', 'n/a')} of {r.get('n_samples', 'n/a')} "
+            "samples scored.", "",
+            _table(["Metric", "Value", unit], rows), "",
+            "*Macro F1 depends on the thresholds; AUC does not. Intervals hold the thresholds "
+            "fixed.*", ""]
+
+
+def _strategies(r: Mapping[str, Any]) -> list[str]:
+    strategies = r.get("strategies")
+    if not isinstance(strategies, Mapping) or not strategies:
+        return []
+    chosen = (r.get("threshold") or {}).get("strategy")
+    rows = []
+    for name, m in strategies.items():
+        label = f"**{name}** (chosen)" if name == chosen else name
+        rows.append([label, *[value_text(m.get(k)) for k, _ in STRATEGY_COLUMNS],
+                     m.get("n_never_predicted", "n/a"), m.get("predicted_positives", "n/a")])
+    positives = (r.get("positives") or {}).get("actual")
+    lines = ["## Threshold strategies, side by side", "",
+             _table(["Strategy", *[n for _, n in STRATEGY_COLUMNS], "labels never predicted",
+                     "predicted positives"], rows), "",
+             f"Actual positives: {positives if positives is not None else 'n/a'}. "
+             "`0.5`: one threshold for every label; `per-class`: each label's threshold "
+             "maximises its F1 on the tuning split; `top-k:k`: the k best labels of each "
+             "sample.", ""]
+    if "per-class" not in strategies:
+        lines += ["*No per-class row: no tuning split was available (predictions of a "
+                  "validation split, marked in a `split` column, or --tune-split).*", ""]
+    return lines
+
+
+def _all_metrics(r: Mapping[str, Any]) -> list[str]:
+    m = r.get("metrics") or {}
+    rows = [[name, value_text(m.get(key))] for key, name in ALL_METRICS if key in m]
+    lines = ["## All metrics (chosen strategy)", "", _table(["Metric", "Value"], rows), ""]
+    shared = r.get("metrics_shared_labels")
+    if isinstance(shared, Mapping):
+        rows = [[name, value_text(shared.get(key))] for key, name in ALL_METRICS if key in shared]
+        lines += ["On the labels the model can predict:", "", _table(["Metric", "Value"], rows),
+                  ""]
+    return lines
+
+
+def _positives(r: Mapping[str, Any]) -> list[str]:
+    p = r.get("positives")
+    if not isinstance(p, Mapping):
+        return []
+    rows = [["Actual positives", p.get("actual")], ["Predicted positives", p.get("predicted")],
+            ["Predicted / actual", value_text(p.get("predicted_over_actual"), 2)],
+            ["Labels per sample, actual", value_text(p.get("actual_per_sample"), 2)],
+            ["Labels per sample, predicted", value_text(p.get("predicted_per_sample"), 2)],
+            ["Samples with no predicted label", p.get("samples_without_prediction")]]
+    return ["## Predicted against actual positives", "", _table(["Count", "Value"], rows), ""]
+
+
+def _per_label(r: Mapping[str, Any], plotted: bool) -> list[str]:
+    per_class = r.get("per_class")
+    if not isinstance(per_class, Mapping) or not per_class:
+        return []
+    order = sorted(per_class, key=lambda l: -(_number(per_class[l].get("support")) or 0))
+    rows = []
+    for label in order:
+        c = per_class[label]
+        rows.append([label, value_text(c.get("threshold")), value_text(c.get("precision")),
+                     value_text(c.get("recall")), value_text(c.get("f1")),
+                     value_text(c.get("roc_auc")), value_text(c.get("average_precision")),
+                     c.get("support"), c.get("predicted")])
+    lines = ["## Per label", "",
+             _table(["Label", "Threshold", "Precision", "Recall", "F1", "ROC-AUC", "AP",
+                     "Support", "Predicted"], rows), ""]
+    if plotted:
+        lines += [f"![Per-label precision, recall and F1]({PER_CLASS_PNG})", ""]
+
+    def names(key: str) -> str:
+        values = r.get(key) or []
+        return ", ".join(f"{l} ({value_text(per_class.get(l, {}).get('f1'))})"
+                         for l in values) or "none"
+
+    lines += [f"- Best five by F1: {names('best_labels')}",
+              f"- Worst five by F1: {names('worst_labels')}",
+              f"- Never predicted: {', '.join(r.get('never_predicted') or []) or 'none'}"]
+    without = r.get("labels_without_positives") or []
+    lines.append("- No positive in the evaluated rows (left out of macro AUC and AP): "
+                 + (", ".join(without) or "none"))
+    return lines + [""]
+
+
+def _thresholds(r: Mapping[str, Any]) -> list[str]:
+    t = r.get("threshold")
+    if not isinstance(t, Mapping):
+        return []
+    lines = ["## Thresholds", "", f"- Strategy: {_code(t.get('strategy'))}"]
+    if t.get("tune_split"):
+        lines.append(f"- Tuning split: {_code(t['tune_split'])} ({t.get('n_tune', 0)} samples "
+                     "scored; never part of the reported figures)")
+    if t.get("target_precision") is not None:
+        lines.append(f"- Target precision: {t['target_precision']}")
+    for label, note in (t.get("notes") or {}).items():
+        lines.append(f"- {label}: {note}")
+    lines += [f"- Saved in {_code(THRESHOLDS_FILE)}", ""]
+    return lines
+
+
+def _slices(r: Mapping[str, Any]) -> list[str]:
+    slices = r.get("slices")
+    if not isinstance(slices, Mapping) or not slices:
+        return []
+    lines = []
+    for column, values in slices.items():
+        rows = [[v, m.get("n"), value_text(m.get("f1_micro")), value_text(m.get("f1_macro")),
+                 value_text(m.get("subset_accuracy"))] for v, m in values.items()]
+        lines += [f"## By {column}", "",
+                  _table([column, "n", "micro F1", "macro F1", "subset acc."], rows), ""]
+    return lines
+
+
+def _training(r: Mapping[str, Any]) -> list[str]:
+    eff = r.get("efficiency")
+    if not isinstance(eff, Mapping) or _number(eff.get("training_s")) is None:
+        return []
+    return [f"Training time: {_duration(eff['training_s'])} (head fitting and embedding, "
+            "from the probe's record).", ""]
+
+
+def render_markdown(r: Mapping[str, Any], plotted: bool) -> str:
+    title = _title(r)
+    title[0] = title[0].replace("Emotion recognition report", "Multi-label report")
+    sections = [title, _warnings(r), _headline(r), _strategies(r), _all_metrics(r),
+                _positives(r), _per_label(r, plotted), _thresholds(r), _slices(r),
+                _label_mapping(r), _errors(r), _efficiency(r), _training(r), _run(r)]
+    return "\n".join(line for section in sections for line in section).rstrip() + "\n"
+
+
+def thresholds_record(r: Mapping[str, Any]) -> dict[str, Any]:
+    t = r.get("threshold") or {}
+    return {"strategy": t.get("strategy"), "tune_split": t.get("tune_split"),
+            "target_precision": t.get("target_precision"),
+            "thresholds": t.get("thresholds"), "tuned_thresholds": t.get("tuned_thresholds"),
+            "notes": t.get("notes") or {}}
+
+
+def _write(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    """Write ``report.md``, ``per_class_metrics.png`` and ``thresholds.json``; return paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    plot_path = plot_per_class(results, os.path.join(out_dir, PER_CLASS_PNG))
+    if plot_path:
+        written.append(plot_path)
+    report = os.path.join(out_dir, REPORT_FILE)
+    _write(report, render_markdown(results, plotted=plot_path is not None))
+    thresholds = os.path.join(out_dir, THRESHOLDS_FILE)
+    _write(thresholds, json.dumps(thresholds_record(results), indent=2) + "\n")
+    return [report, thresholds, *written]

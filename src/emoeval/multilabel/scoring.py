@@ -1,0 +1,485 @@
+"""The ``multilabel`` task: stored sigmoid scores -> detailed table -> metrics under every
+threshold strategy.
+
+The detailed table (``detailed_results.csv``) holds ``id``, ``labels`` (a JSON list),
+``prediction`` (the labels predicted under the chosen strategy, a JSON list), ``error``,
+``split``, one ``score_<label>`` column per dataset label and the metadata columns. A file of
+that shape scores again with ``emoeval score --task multilabel``.
+
+Threshold strategies (grammar: :mod:`emoeval.metrics.thresholds`): a fixed threshold
+(default 0.5), ``per-class`` (one threshold per label, tuned on the rows of the tuning split)
+and ``top-k:<k>``. The tuning rows never enter the reported metrics; tuning on the reported
+split is refused. Every strategy is scored side by side; the chosen one fills ``metrics``
+and ``per_class``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..datasets.columns import label_value
+from ..errors import EmoevalError
+from ..metrics.multilabel import (
+    bootstrap_multilabel_ci,
+    decision_metrics,
+    multilabel_summary,
+)
+from ..metrics.thresholds import ThresholdStrategy, best_threshold, parse_threshold
+from ..scoring import CORE_COLUMNS, is_blank, speaker_groups
+
+#: split names taken as the tuning split when --tune-split is not given, in this order
+VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
+ALLOWED_THRESHOLDS = ("fixed", "per-class", "top-k")
+DEFAULT_THRESHOLD = 0.5
+TABLE_COLUMNS = ["id", "labels", "prediction", "error", "split"]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def truth_lists(table: pd.DataFrame, label_sep: str | None) -> list[list[str]]:
+    """The true labels of each row as a list (JSON list, ``label_sep``-joined, or one name)."""
+    column = "labels" if "labels" in table.columns else "label"
+    out = []
+    for row_id, value in zip(table["id"], table[column]):
+        parsed = label_value(value, label_sep)
+        if parsed is None:
+            raise EmoevalError(f"row {row_id!r} has an empty {column!r} cell; give [] for a "
+                               "sample with no label")
+        out.append(parsed if isinstance(parsed, list) else [parsed])
+    return out
+
+
+def label_order(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
+    """``--labels`` when given, else the order of the ``score_<label>`` columns."""
+    if declared:
+        missing = [l for l in declared if f"score_{l}" not in table.columns]
+        if missing:
+            raise EmoevalError(f"--labels names labels without a score column: "
+                               f"{', '.join('score_' + l for l in missing)}")
+        return list(declared)
+    labels = [str(c)[len("score_"):] for c in table.columns if str(c).startswith("score_")]
+    if not labels:
+        raise EmoevalError("the table has no score_<label> columns; --task multilabel needs "
+                           "one score column per label (e.g. score_joy)")
+    return labels
+
+
+def indicator(label_lists: list[list[str]], labels: list[str]) -> np.ndarray:
+    index = {l: j for j, l in enumerate(labels)}
+    out = np.zeros((len(label_lists), len(labels)), dtype=bool)
+    for i, names in enumerate(label_lists):
+        for name in names:
+            out[i, index[name]] = True
+    return out
+
+
+def default_tune_split(splits: list[str]) -> str | None:
+    """The validation split among ``splits`` (validation, val, valid, dev), else None."""
+    by_lower = {s.lower(): s for s in splits}
+    for name in VALIDATION_SPLITS:
+        if name in by_lower:
+            return by_lower[name]
+    return None
+
+
+def tuning_split(available: list[str], reported: str | None, threshold: Any,
+                 tune_split: str | None) -> str | None:
+    """The split whose predictions ``emoeval evaluate`` must add for threshold tuning.
+
+    None when nothing is tuned. Refuses a tuning split equal to the reported one, a tuning
+    split the dataset does not have, and ``per-class`` without any validation split.
+    """
+    strategy = parse_threshold(threshold, DEFAULT_THRESHOLD, ALLOWED_THRESHOLDS)
+    if not strategy.needs_tuning and tune_split is None:
+        return None
+    chosen = tune_split or default_tune_split(available)
+    if chosen is None:
+        raise EmoevalError(
+            f"--threshold per-class needs a tuning split and the dataset has no validation "
+            f"split (splits: {', '.join(available) or 'none'}); give --tune-split, or use a "
+            "fixed threshold or top-k:<k>")
+    if chosen == reported:
+        raise EmoevalError(f"refusing to tune thresholds on the reported split {reported!r}: "
+                           "the figures would be optimistic; give another --tune-split (e.g. "
+                           "dev) or report another --split")
+    if available and chosen not in available:
+        raise EmoevalError(f"--tune-split {chosen!r}: no such split (have: "
+                           f"{', '.join(available)})")
+    return chosen
+
+
+def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
+    """The rows ``emoeval evaluate`` must predict beside the reported ones so that
+    per-class thresholds can be tuned: those of the tuning split (``--tune-split``, else the
+    dataset's validation split), with the same label options. Empty when
+    the rows are not multi-label or nothing is tuned. ``--limit`` applies to each split
+    alike (a seeded stratified sample). Sets ``cfg.task_options["tune_split"]``
+    so the scorer tunes on the same split.
+    """
+    import dataclasses
+
+    from ..api import prepare_rows
+
+    if not any(isinstance(r.label, list) for r in rows):
+        return []
+    options = cfg.task_options
+    reported = cfg.split or next((r.split for r in rows if r.split), None)
+    tune = tuning_split(dataset.splits(), reported, options.get("threshold"),
+                        options.get("tune_split"))
+    if tune is None:
+        return []
+    tune_cfg = dataclasses.replace(cfg, split=tune, labels=list(labels))
+    extra, _, _ = prepare_rows(dataset, dataset.rows(tune), tune_cfg)
+    clash = sorted({r.id for r in rows} & {r.id for r in extra})
+    if clash:
+        raise EmoevalError(f"sample ids {', '.join(clash[:3])} occur in both {reported!r} and "
+                           f"the tuning split {tune!r}; ids must be unique across the two")
+    options["tune_split"] = tune
+    return extra
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def tune_thresholds(y_true: np.ndarray, scores: np.ndarray, labels: list[str],
+                    target_precision: float | None) -> tuple[np.ndarray, dict[str, str]]:
+    """One threshold per label maximising F1 on the tuning rows (or reaching the target
+    precision). A label with no positive there keeps the default and is listed with why."""
+    thresholds = np.full(len(labels), DEFAULT_THRESHOLD)
+    notes: dict[str, str] = {}
+    for j, label in enumerate(labels):
+        positives = int(y_true[:, j].sum())
+        if positives == 0:
+            notes[label] = f"no positive in the tuning split: kept {DEFAULT_THRESHOLD:g}"
+            continue
+        thresholds[j] = best_threshold(y_true[:, j], scores[:, j], "f1", target_precision)
+        if target_precision is not None:
+            chosen = scores[:, j] >= thresholds[j]
+            if not chosen.any() or y_true[chosen, j].mean() < target_precision:
+                notes[label] = (f"precision {target_precision:g} not reached on the tuning "
+                                "split: never predicted")
+    return thresholds, notes
+
+
+def decide(scores: np.ndarray, strategy: ThresholdStrategy,
+           thresholds: np.ndarray | None = None) -> np.ndarray:
+    """Boolean decisions: ``score >= threshold`` (fixed or per label), or the k best labels
+    of each sample (ties broken by label order)."""
+    if strategy.kind == "top-k":
+        k = min(int(strategy.k or 1), scores.shape[1])
+        best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        out = np.zeros(scores.shape, dtype=bool)
+        np.put_along_axis(out, best, True, axis=1)
+        return out
+    if strategy.kind == "per-class":
+        if thresholds is None:
+            raise ValueError("per-class decisions need thresholds")
+        return scores >= thresholds[None, :]
+    return scores >= float(strategy.value)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _prepare(table: pd.DataFrame, labels: list[str] | None, label_sep: str | None
+             ) -> tuple[pd.DataFrame, list[str], list[list[str]], np.ndarray, list[str]]:
+    """Checked table, label order, truth lists, score matrix (NaN filled with 0 for labels
+    the model cannot predict), and those labels."""
+    if "id" not in table.columns:
+        raise EmoevalError(f"the table has no 'id' column (columns: "
+                           f"{', '.join(map(str, table.columns))})")
+    if "labels" not in table.columns and "label" not in table.columns:
+        raise EmoevalError("the table has no 'labels' column; --task multilabel needs id, "
+                           "labels (a JSON list, or names joined by --label-sep) and "
+                           "score_<label> columns")
+    table = table.copy().reset_index(drop=True)
+    table["id"] = table["id"].astype(str)
+    order = label_order(table, labels)
+    truth = truth_lists(table, label_sep)
+    stray = sorted({name for names in truth for name in names} - set(order))
+    if stray:
+        raise EmoevalError(f"labels in the data outside the label set: {', '.join(stray)}; "
+                           f"the set (score columns) is {', '.join(order)}")
+    if "error" not in table.columns:
+        table["error"] = ""
+    table["error"] = table["error"].map(lambda v: "" if is_blank(v) else str(v))
+    scores = np.column_stack([pd.to_numeric(table[f"score_{l}"], errors="coerce")
+                              .to_numpy(dtype=float) for l in order])
+    ok = (table["error"] == "").to_numpy()
+    # a label the model cannot predict has no score on any row: it is never predicted
+    unpredictable = [l for j, l in enumerate(order) if ok.any() and np.isnan(scores[ok, j]).all()]
+    missing = ok & np.isnan(np.delete(scores, [order.index(l) for l in unpredictable],
+                                      axis=1)).any(axis=1)
+    for i in np.flatnonzero(missing):
+        table.loc[i, "error"] = "no score for some labels"
+    scores = np.where(np.isnan(scores), 0.0, scores)
+    if "split" not in table.columns:
+        table["split"] = ""
+    table["split"] = table["split"].map(lambda v: "" if is_blank(v) else str(v))
+    return table, order, truth, scores, unpredictable
+
+
+def _strategy_names(chosen: ThresholdStrategy, can_tune: bool) -> list[str]:
+    names = [f"{DEFAULT_THRESHOLD:g}"]
+    if can_tune:
+        names.append("per-class")
+    names.append("top-k:1")
+    if str(chosen) not in names:
+        names.append(str(chosen))
+    return names
+
+
+def _headline(metrics: dict[str, Any], ci: dict[str, Any], strategy: str, n_scored: int,
+              n_samples: int, n_errors: int) -> str:
+    def cell(key: str) -> str:
+        value = metrics.get(key)
+        text = "n/a" if value is None or not np.isfinite(value) else f"{value:.3f}"
+        band = ci.get(key) or {}
+        if band.get("low") is not None:
+            text += f" [{band['low']:.3f}, {band['high']:.3f}]"
+        return text
+
+    return (f"multi-label ({strategy}): micro AUC {cell('roc_auc_micro')}, macro AUC "
+            f"{cell('roc_auc_macro')}, macro F1 {cell('f1_macro')}, micro F1 "
+            f"{cell('f1_micro')}; {n_scored}/{n_samples} scored, {n_errors} errors")
+
+
+def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
+                     slice_by: list[str] | None = None, seed: int = 0,
+                     n_resamples: int = 1000, threshold: str | float | None = None,
+                     tune_split: str | None = None, target_precision: float | None = None,
+                     label_sep: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """``emoeval score --task multilabel``: the results part and the table as scored.
+
+    Reads ``id``, ``labels`` and ``score_<label>``; ``split`` marks tuning rows. When the
+    table holds several splits, the tuning split (``tune_split``, else validation / val /
+    valid / dev) is used for per-class thresholds and left out of the reported metrics.
+    """
+    strategy = parse_threshold(threshold, DEFAULT_THRESHOLD, ALLOWED_THRESHOLDS)
+    if target_precision is not None:
+        if strategy.kind != "per-class":
+            raise EmoevalError("--target-precision applies to --threshold per-class")
+        if not 0.0 < float(target_precision) <= 1.0:
+            raise EmoevalError(f"--target-precision {target_precision}: give a number in "
+                               "(0, 1], e.g. 0.6")
+    table, order, truth, scores, unpredictable = _prepare(table, labels, label_sep)
+    y_true = indicator(truth, order)
+    splits = [s for s in dict.fromkeys(table["split"]) if s]
+
+    tune = tune_split
+    if tune is not None and tune not in splits:
+        raise EmoevalError(f"--tune-split {tune!r}: no rows of that split (the 'split' column "
+                           f"holds {', '.join(splits) or 'nothing'})")
+    if tune is None and (len(splits) > 1 or strategy.needs_tuning):
+        tune = default_tune_split(splits)
+    if strategy.needs_tuning and tune is None:
+        raise EmoevalError(
+            "--threshold per-class needs predictions on a tuning split and there are none: "
+            "give the table a 'split' column with rows of a validation split (dev) beside the "
+            "reported ones and --tune-split, or use a fixed threshold or top-k:<k>")
+    is_tune = (table["split"] == tune).to_numpy() if tune else np.zeros(len(table), bool)
+    if tune and not (~is_tune).any():
+        raise EmoevalError(f"refusing to tune thresholds on the reported split {tune!r}: every "
+                           "row belongs to it; add the predictions of the split to report (e.g. "
+                           "test) or pick another --tune-split")
+    ok = (table["error"] == "").to_numpy()
+    report_rows = ~is_tune
+    scored = report_rows & ok
+    if not scored.any():
+        raise EmoevalError("no sample could be scored: every reported row has an error (see "
+                           "detailed_results.csv)")
+    tuned: np.ndarray | None = None
+    notes: dict[str, str] = {}
+    tune_ok = is_tune & ok
+    if tune and tune_ok.any():
+        tuned, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
+                                       target_precision)
+
+    yt, sc = y_true[scored], scores[scored]
+    strategies: dict[str, dict[str, Any]] = {}
+    for name in _strategy_names(strategy, tuned is not None):
+        parsed = parse_threshold(name, DEFAULT_THRESHOLD, ALLOWED_THRESHOLDS)
+        decisions = decide(sc, parsed, tuned)
+        row = decision_metrics(yt, decisions)
+        row["n_never_predicted"] = int((decisions.sum(axis=0) == 0).sum())
+        row["predicted_positives"] = int(decisions.sum())
+        strategies[name] = row
+    chosen = decide(scores, strategy, tuned)  # every row, for the prediction column
+    summary = multilabel_summary(yt, chosen[scored], sc, order)
+    thresholds = {l: (float(tuned[j]) if strategy.kind == "per-class"
+                      else float(strategy.value) if strategy.kind == "fixed" else None)
+                  for j, l in enumerate(order)}
+    for label, row in summary["per_class"].items():
+        row["threshold"] = thresholds[label]
+    groups, unit = speaker_groups(table[scored])
+    ci = bootstrap_multilabel_ci(yt, chosen[scored], sc, groups=groups, unit=unit,
+                                 n_resamples=n_resamples, seed=seed)
+    shared = [l for l in order if l not in unpredictable]
+    shared_metrics = None
+    if unpredictable and shared:
+        idx = [order.index(l) for l in shared]
+        shared_metrics = multilabel_summary(yt[:, idx], chosen[scored][:, idx], sc[:, idx],
+                                            shared)["metrics"]
+    slices = _slices(table, scored, yt, chosen[scored], slice_by or [])
+    strategy_text = _strategy_text(strategy, tune, target_precision)
+    warnings = _warnings(summary, order, strategy_text, unpredictable,
+                         hint=strategy.kind != "per-class")
+    errors = table[report_rows & ~ok]
+    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+
+    if "labels" not in table.columns:  # read from 'label': written back as 'labels'
+        table = table.drop(columns=["label"])
+    table["labels"] = [json.dumps(names, ensure_ascii=False) for names in truth]
+    table["prediction"] = [json.dumps([l for l, hit in zip(order, row) if hit],
+                                      ensure_ascii=False) if good else ""
+                           for row, good in zip(chosen, ok)]
+    for j, label in enumerate(order):
+        table[f"score_{label}"] = np.where(ok, scores[:, j], np.nan)
+        if label in unpredictable:
+            table[f"score_{label}"] = np.nan
+    extra = [c for c in table.columns if c not in TABLE_COLUMNS and not str(c).startswith(
+        "score_") and c not in CORE_COLUMNS]
+    table = table[[*TABLE_COLUMNS, *[f"score_{l}" for l in order], *extra]]
+
+    part = {
+        "labels": order,
+        "n_samples": int(report_rows.sum()),
+        "n_scored": int(scored.sum()),
+        "n_errors": int((report_rows & ~ok).sum()),
+        "metrics": summary["metrics"],
+        "metrics_shared_labels": shared_metrics,
+        "ci": ci,
+        "per_class": summary["per_class"],
+        "confusion_matrix": None,
+        "top_confusions": None,
+        "class_imbalance": None,
+        "slices": slices,
+        "warnings": warnings,
+        "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
+                   "samples": [{"id": i, "error": e}
+                               for i, e in zip(errors["id"], errors["error"])]},
+        "threshold": {
+            "strategy": str(strategy),
+            "description": strategy_text,
+            "tune_split": tune,
+            "n_tune": int(tune_ok.sum()),
+            "target_precision": target_precision,
+            "thresholds": thresholds,
+            "tuned_thresholds": dict(zip(order, map(float, tuned))) if tuned is not None
+            else None,
+            "notes": notes,
+        },
+        "strategies": strategies,
+        "reported_splits": sorted({s for s in table.loc[report_rows, "split"] if s}),
+        "never_predicted": summary["never_predicted"],
+        "labels_without_positives": summary["labels_without_positives"],
+        "labels_without_negatives": summary["labels_without_negatives"],
+        "unpredictable_labels": unpredictable,
+        "best_labels": summary["best_labels"],
+        "worst_labels": summary["worst_labels"],
+        "positives": summary["positives"],
+    }
+    part["headline"] = _headline(summary["metrics"], ci, strategy_text, part["n_scored"],
+                                 part["n_samples"], part["n_errors"])
+    return part, table
+
+
+def _strategy_text(strategy: ThresholdStrategy, tune: str | None,
+                   target_precision: float | None) -> str:
+    if strategy.kind == "per-class":
+        goal = (f"precision >= {target_precision:g}" if target_precision is not None
+                else "best F1")
+        return f"per-class thresholds tuned on {tune} for {goal}"
+    if strategy.kind == "top-k":
+        return f"the top {strategy.k} label{'s' if strategy.k != 1 else ''} of each sample"
+    return f"threshold {strategy.value:g}"
+
+
+def _warnings(summary: dict[str, Any], labels: list[str], strategy_text: str,
+              unpredictable: list[str], hint: bool) -> list[str]:
+    out = []
+    never = [l for l in summary["never_predicted"] if l not in unpredictable]
+    if never:
+        out.append(f"{len(never)} of {len(labels)} labels are never predicted at "
+                   f"{strategy_text} ({', '.join(never[:8])}{', ...' if len(never) > 8 else ''})"
+                   + ("; per-class thresholds (--threshold per-class) usually fix this"
+                      if hint else ""))
+    if summary["labels_without_positives"]:
+        out.append("no positive in the evaluated rows for "
+                   + ", ".join(summary["labels_without_positives"])
+                   + ": left out of macro AUC and AP")
+    if unpredictable:
+        out.append("the model cannot predict " + ", ".join(unpredictable)
+                   + ": scored as never predicted; see the metrics on shared labels")
+    return out
+
+
+def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
+            slice_by: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for col in slice_by:
+        if col not in table.columns:
+            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
+                               f"{', '.join(c for c in table.columns if c not in TABLE_COLUMNS)})")
+        values = table.loc[scored, col].map(lambda v: "" if is_blank(v) else str(v)).to_numpy()
+        out[col] = {}
+        for value in sorted(set(values)):
+            mask = values == value
+            m = decision_metrics(y_true[mask], y_pred[mask])
+            out[col][value or "(blank)"] = {
+                "n": int(mask.sum()), "f1_micro": m["f1_micro"], "f1_macro": m["f1_macro"],
+                "subset_accuracy": m["subset_accuracy"]}
+    return out
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def multilabel_table(rows: list, store: Any, model_labels: list[str],
+                     dataset_labels: list[str], label_map: dict[str, str | None],
+                     unmapped: str) -> pd.DataFrame:
+    """The detailed table of ``emoeval evaluate`` for multi-label rows.
+
+    Each dataset label's score is the **maximum** of the scores of the model labels mapped
+    onto it, not their sum as in single-label classification. Multi-label scores are
+    independent sigmoids, not one distribution: two model labels at 0.6 would sum to 1.2, no
+    longer a probability, and a fixed threshold would fire on two weak scores (0.3 + 0.3).
+    The maximum is a probability, and ``max >= t`` exactly when some mapped model label
+    passes ``t``: the dataset label is predicted when any of its model labels is, the same
+    OR rule that groups the gold labels (GoEmotions' Ekman grouping). A dataset label no
+    model label maps to gets an empty score column (never predicted; reported as such).
+    ``unmapped`` does not apply: a model label without a counterpart is simply not used.
+    """
+    from ..labels import build_mapping
+
+    mapping = build_mapping(list(model_labels), list(dataset_labels), label_map, "restrict")
+    sources: dict[str, list[str]] = {d: [] for d in dataset_labels}
+    for m, d in mapping.model_to_dataset.items():
+        if d is not None:
+            sources[d].append(m)
+    meta_keys: list[str] = []
+    for r in rows:
+        meta_keys += [k for k in r.metadata if k not in meta_keys]
+    records = []
+    for r in rows:
+        rec = store.records[r.id]
+        names = r.label if isinstance(r.label, list) else [str(r.label)]
+        out: dict[str, Any] = {"id": r.id, "labels": json.dumps(list(names), ensure_ascii=False),
+                               "prediction": "", "error": rec.error or "",
+                               "split": r.split or ""}
+        usable = rec.scores is not None and not rec.error
+        for d in dataset_labels:
+            values = [float(rec.scores[m]) for m in sources[d]
+                      if usable and rec.scores.get(m) is not None
+                      and np.isfinite(rec.scores[m])]
+            out[f"score_{d}"] = max(values) if values else np.nan
+        for k in meta_keys:
+            out[k] = r.metadata.get(k, "")
+        records.append(out)
+    columns = [*TABLE_COLUMNS, *[f"score_{d}" for d in dataset_labels], *meta_keys]
+    return pd.DataFrame.from_records(records, columns=columns)
