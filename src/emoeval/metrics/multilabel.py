@@ -280,7 +280,7 @@ def bootstrap_multilabel_ci(y_true: np.ndarray, y_pred: np.ndarray, scores: np.n
     the tuning rows. A resample in which a label has no positive leaves that label out of
     its macro AUC, as the point estimate does.
     """
-    from .stats import _group_codes
+    from .stats import group_codes
 
     y_true = np.asarray(y_true, dtype=bool)
     y_pred = np.asarray(y_pred, dtype=bool)
@@ -295,7 +295,7 @@ def bootstrap_multilabel_ci(y_true: np.ndarray, y_pred: np.ndarray, scores: np.n
         return without("no samples")
     group_index = None
     if groups is not None:
-        group_index = _group_codes(groups, len(y_true))
+        group_index = group_codes(groups, len(y_true))
         if group_index.max() < 1:
             return without(f"only one {unit}: a cluster bootstrap needs at least two")
     rng = np.random.default_rng(seed)

@@ -114,5 +114,3 @@ def bootstrap_ci(y_true, y_pred, labels: Sequence[str], groups=None, n_resamples
                            "unit": interval_unit, "reason": None}
     return intervals
 
-
-_group_codes = group_codes  # TEMP: until the compare and multilabel modules use the public name
