@@ -143,7 +143,9 @@ def summarise_goemotions(name, record, results, train_wall, eval_wall, work) -> 
             ("size on disk (backbone + head)", f"{(eff.get('size_bytes') or 0) / 1e6:.1f} MB"),
             ("training time (embedding + fit)", f"{training_s:.1f} s wall, "
              f"{record['timing']['cpu_s']:.1f} CPU-s"),
-            ("inference", f"{eff.get('samples_per_s')} samples/s"),
+            ("inference", f"{eff.get('samples_per_s')} samples/s"
+             + (f" ({eff['embeddings_from_cache']} test embeddings from the cache: head only)"
+                if eff.get("embeddings_from_cache") else "")),
             ("evaluation wall time (dev + test)", f"{eval_wall:.1f} s")]
     print("\nefficiency")
     for k, v in rows:

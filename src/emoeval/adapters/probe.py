@@ -4,7 +4,9 @@ The folder's ``probe.json`` names the backbone (spec, layer, pooling), the head 
 labels; the modality is the backbone's. Scores are the head's probabilities: softmax for
 single-label probes, independent sigmoids for multi-label ones. Embeddings go through the
 same on-disk cache as training (``cache_dir`` option, default
-``$EMOEVAL_CACHE_DIR/embeddings``), so inputs embedded while training are not embedded again.
+``$EMOEVAL_CACHE_DIR/embeddings``; ``none`` turns it off), so inputs embedded while
+training are not embedded again. Inputs served from the cache make the measured samples/s a
+head-only figure: ``efficiency`` counts them (``embeddings_from_cache``).
 
 ``check_rows(rows)`` refuses rows the probe was trained or tuned on (same id and content,
 from ``trained_on.json``): evaluating a probe on its own training data says nothing.
@@ -50,9 +52,12 @@ class ProbeAdapter(ModelAdapter):
         self.modality = self.backbone.modality
         self.sampling_rate = self.backbone.sampling_rate
         cache_dir = options.get("cache_dir") or default_cache_root()
-        self.cache = EmbeddingCache(cache_dir, self.backbone.fingerprint())
-        # the cache writes whole chunks; the last partial one is written at exit
-        atexit.register(self.cache.flush)
+        self.cache = (None if str(cache_dir).lower() == "none"
+                      else EmbeddingCache(cache_dir, self.backbone.fingerprint()))
+        self.cache_hits = 0
+        if self.cache is not None:
+            # the cache writes whole chunks; the last partial one is written at exit
+            atexit.register(self.cache.flush)
 
     @property
     def labels(self) -> list[str]:
@@ -65,13 +70,16 @@ class ProbeAdapter(ModelAdapter):
     def predict(self, inputs: list[Any]) -> np.ndarray:
         from ..probe.cache import input_digest
 
-        keys = [input_digest(x) for x in inputs]
-        vectors: list[np.ndarray | None] = [self.cache.get(k) for k in keys]
+        keys = [input_digest(x) for x in inputs] if self.cache is not None else []
+        vectors: list[np.ndarray | None] = ([self.cache.get(k) for k in keys]
+                                            if self.cache is not None else [None] * len(inputs))
         missing = [i for i, v in enumerate(vectors) if v is None]
+        self.cache_hits += len(inputs) - len(missing)
         if missing:
             computed = np.asarray(self.backbone.embed([inputs[i] for i in missing]),
                                   dtype=np.float32)
-            self.cache.add([keys[i] for i in missing], ["" for _ in missing], computed)
+            if self.cache is not None:
+                self.cache.add([keys[i] for i in missing], ["" for _ in missing], computed)
             for i, vector in zip(missing, computed):
                 vectors[i] = vector
         return self.head.scores(np.stack(vectors))
@@ -127,4 +135,5 @@ class ProbeAdapter(ModelAdapter):
         return {"n_parameters": (n_backbone or 0) + self.head.n_parameters,
                 "size_bytes": (size_backbone or 0) + head_size,
                 "head_parameters": self.head.n_parameters, "head_size_bytes": head_size,
-                "training_s": timing.get("training_s")}
+                "training_s": timing.get("training_s"),
+                "embeddings_from_cache": self.cache_hits}

@@ -3,13 +3,12 @@ in the output folder (never from the ratings themselves)."""
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 import pandas as pd
 
-from ..reports.markdown import _table, pct
+from ..reports.markdown import _table, finite, pct
 
 MAX_SLICE_ROWS = 30
 MAX_RATER_ROWS = 40
@@ -30,26 +29,18 @@ PERCENT_STATISTICS = {"mean_item_agreement", "mean_majority_share", "pairwise_ex
                       "human_loo_accuracy", "human_loo_balanced_accuracy"}
 
 
-def _finite(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _coefficient(value: Any) -> str:
-    number = _finite(value)
+    number = finite(value)
     return "n/a" if number is None else f"{number:.3f}"
 
 
 def _entry(entry: dict[str, Any] | None, percent: bool) -> str:
     """A value with its interval: ``0.412 [0.398, 0.427]`` or ``61.2% [59.8, 62.5]``."""
-    if not entry or _finite(entry.get("value")) is None:
+    if not entry or finite(entry.get("value")) is None:
         return "n/a"
-    low, high = _finite(entry.get("low")), _finite(entry.get("high"))
+    low, high = finite(entry.get("low")), finite(entry.get("high"))
     if percent:
         band = f" [{100 * low:.1f}, {100 * high:.1f}]" if low is not None else ""
         return f"{pct(entry['value'])}{band}"
@@ -241,16 +232,16 @@ def _slice_section(summary: dict[str, Any], out: str) -> list[str]:
             header.append("majority = intended")
         rows = []
         for _, row in frame.head(MAX_SLICE_ROWS).iterrows():
-            kappa = _entry({"value": _finite(row["fleiss_kappa"]),
-                            "low": _finite(row["fleiss_kappa_low"]),
-                            "high": _finite(row["fleiss_kappa_high"])}, False)
+            kappa = _entry({"value": finite(row["fleiss_kappa"]),
+                            "low": finite(row["fleiss_kappa_low"]),
+                            "high": finite(row["fleiss_kappa_high"])}, False)
             cells = [row[column], f"{int(row['n_items']):,}", _coefficient(row["mean_raters"]),
                      kappa, _coefficient(row["krippendorff_alpha"]),
-                     pct(_finite(row["share_unanimous"]))]
+                     pct(finite(row["share_unanimous"]))]
             if ceiling:
-                cells.append(pct(_finite(row[ceiling])))
+                cells.append(pct(finite(row[ceiling])))
             if "majority_matches_intended" in frame:
-                cells.append(pct(_finite(row["majority_matches_intended"])))
+                cells.append(pct(finite(row["majority_matches_intended"])))
             rows.append(cells)
         more = (f" (first {MAX_SLICE_ROWS} of {len(frame)} rows)" if len(frame) > MAX_SLICE_ROWS
                 else "")
@@ -272,9 +263,9 @@ def _rater_section(summary: dict[str, Any], out: str) -> list[str]:
     header += ["mean Cohen's kappa", "partners"]
     rows = []
     for _, row in frame.head(MAX_RATER_ROWS).iterrows():
-        cells = [row[rater_column], f"{int(row['n_ratings']):,}", pct(_finite(row["loo_accuracy"]))]
+        cells = [row[rater_column], f"{int(row['n_ratings']):,}", pct(finite(row["loo_accuracy"]))]
         if binary:
-            cells.append(pct(_finite(row["loo_accuracy_binary"])))
+            cells.append(pct(finite(row["loo_accuracy_binary"])))
         cells += [_coefficient(row["mean_cohen_kappa"]), f"{int(row['n_partners']):,}"]
         rows.append(cells)
     more = (f" (first {MAX_RATER_ROWS} of {len(frame)})" if len(frame) > MAX_RATER_ROWS else "")

@@ -8,12 +8,12 @@ their dotted path (``valence.ccc``); a plain name that exists under every dimens
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EmoevalError
+from ..reports.markdown import finite
 
 DEFAULT_RANK_BY = {
     "classification": "balanced_accuracy",
@@ -61,15 +61,6 @@ class RankMetric:
                 "mean_over": list(self.mean_over)}
 
 
-def finite(value: Any) -> float | None:
-    """A finite float, or None (missing, null, NaN, not a number)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def flat_metrics(metrics: Mapping[str, Any] | None, prefix: str = "") -> dict[str, float]:

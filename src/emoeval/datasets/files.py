@@ -68,6 +68,18 @@ def pick_default_split(available: list[str]) -> str | None:
     return available[0] if len(available) == 1 else None
 
 
+def choose_split(source: str, split: str | None, known: list[str], expected: str) -> str:
+    """The split to read from a corpus with one file set per split: the one asked for, or
+    the default evaluation split (see :func:`pick_default_split`)."""
+    if not known:
+        raise EmoevalError(f"{source}: no split files; expected {expected}")
+    if split is None:
+        return pick_default_split(known) or known[0]
+    if split not in known:
+        raise unknown_split(source, split, known)
+    return split
+
+
 def unknown_split(source: str, split: str, known: list[str]) -> EmoevalError:
     return EmoevalError(f"{source}: unknown split {split!r}; known splits: "
                         f"{', '.join(known) or '(none)'}")

@@ -18,7 +18,7 @@ from ..reports.markdown import (
     _efficiency,
     _errors,
     _label_mapping,
-    _number,
+    finite,
     _run,
     _table,
     _title,
@@ -50,7 +50,7 @@ STRATEGY_COLUMNS = (("f1_micro", "micro F1"), ("f1_macro", "macro F1"),
 
 
 def value_text(value: Any, digits: int = 3) -> str:
-    number = _number(value)
+    number = finite(value)
     return "n/a" if number is None else f"{number:.{digits}f}"
 
 
@@ -58,7 +58,7 @@ def interval_text(interval: Any) -> str:
     """{"low": 0.861, "high": 0.889} -> "[0.861, 0.889]" (metrics here are 0-1 scores)."""
     if not isinstance(interval, Mapping):
         return "n/a"
-    low, high = _number(interval.get("low")), _number(interval.get("high"))
+    low, high = finite(interval.get("low")), finite(interval.get("high"))
     return "n/a" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
 
 
@@ -130,7 +130,7 @@ def _per_label(r: Mapping[str, Any], plotted: bool) -> list[str]:
     per_class = r.get("per_class")
     if not isinstance(per_class, Mapping) or not per_class:
         return []
-    order = sorted(per_class, key=lambda l: -(_number(per_class[l].get("support")) or 0))
+    order = sorted(per_class, key=lambda l: -(finite(per_class[l].get("support")) or 0))
     rows = []
     for label in order:
         c = per_class[label]
@@ -189,7 +189,7 @@ def _slices(r: Mapping[str, Any]) -> list[str]:
 
 def _training(r: Mapping[str, Any]) -> list[str]:
     eff = r.get("efficiency")
-    if not isinstance(eff, Mapping) or _number(eff.get("training_s")) is None:
+    if not isinstance(eff, Mapping) or finite(eff.get("training_s")) is None:
         return []
     return [f"Training time: {_duration(eff['training_s'])} (head fitting and embedding, "
             "from the probe's record).", ""]

@@ -44,7 +44,7 @@ HOW_WORDS = {
 # --------------------------------------------------------------------------- formatting
 
 
-def _number(value: Any) -> float | None:
+def finite(value: Any) -> float | None:
     """A finite float, or None for None/NaN/inf/non-numbers."""
     if value is None or isinstance(value, bool):
         return None
@@ -57,7 +57,7 @@ def _number(value: Any) -> float | None:
 
 def pct(value: Any, digits: int = 1) -> str:
     """0.645 -> "64.5%"; missing -> "n/a"."""
-    number = _number(value)
+    number = finite(value)
     return "n/a" if number is None else f"{number * 100:.{digits}f}%"
 
 
@@ -65,14 +65,14 @@ def ci_text(interval: Mapping[str, Any] | None) -> str:
     """{"low": 0.612, "high": 0.678} -> "[61.2, 67.8]"; no interval -> "n/a"."""
     if not isinstance(interval, Mapping):
         return "n/a"
-    low, high = _number(interval.get("low")), _number(interval.get("high"))
+    low, high = finite(interval.get("low")), finite(interval.get("high"))
     if low is None or high is None:
         return "n/a"
     return f"[{low * 100:.1f}, {high * 100:.1f}]"
 
 
 def _int_text(value: Any) -> str:
-    number = _number(value)
+    number = finite(value)
     return "n/a" if number is None else f"{int(round(number)):,}"
 
 
@@ -113,14 +113,14 @@ def ci_unit_text(interval: Mapping[str, Any] | None) -> str:
     if not isinstance(interval, Mapping):
         return ""
     unit = str(interval.get("unit") or "sample")
-    n = _number(interval.get("n_resamples"))
+    n = finite(interval.get("n_resamples"))
     method = "bootstrap" if unit == "sample" else "cluster bootstrap"
     resamples = f", {int(n):,} resamples" if n is not None else ""
     return f"95% CI over {_plural(unit)} ({method}{resamples})"
 
 
 def _duration(seconds: Any) -> str:
-    s = _number(seconds)
+    s = finite(seconds)
     if s is None:
         return "n/a"
     if s < 60:
@@ -133,7 +133,7 @@ def _duration(seconds: Any) -> str:
 
 
 def _params(n: Any) -> str:
-    number = _number(n)
+    number = finite(n)
     if number is None:
         return "n/a"
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -222,7 +222,7 @@ def _how_to_read(r: Mapping[str, Any]) -> list[str]:
     ]
     per_class = r.get("per_class")
     if isinstance(per_class, Mapping):
-        supports = [_number(_get(v, "support")) or 0 for v in per_class.values()]
+        supports = [finite(_get(v, "support")) or 0 for v in per_class.values()]
         present = [s for s in supports if s > 0]
         total = sum(present)
         if len(present) > 1 and total:
@@ -248,7 +248,7 @@ def _samples(r: Mapping[str, Any]) -> list[str]:
     lines = ["## Samples", "",
              f"- Samples: {_int_text(r.get('n_samples'))}",
              f"- Scored: {_int_text(r.get('n_scored'))}"]
-    n_errors = _number(r.get("n_errors"))
+    n_errors = finite(r.get("n_errors"))
     errors = f"- Errors: {_int_text(r.get('n_errors'))}"
     if n_errors:
         errors += " (left out of every metric; see [Errors](#errors))"
@@ -316,7 +316,7 @@ def _per_class(r: Mapping[str, Any], plots: bool) -> list[str]:
 def has_other(cm: Mapping[str, Any] | None) -> bool:
     """Whether any prediction fell outside the label set (the "(other)" column)."""
     other = _get(cm, "other")
-    return isinstance(other, list) and any((_number(x) or 0) > 0 for x in other)
+    return isinstance(other, list) and any((finite(x) or 0) > 0 for x in other)
 
 
 def _confusion(r: Mapping[str, Any], plots: bool) -> list[str]:
@@ -355,9 +355,9 @@ def _top_confusions(r: Mapping[str, Any]) -> list[str]:
         return []
     items = []
     for c in top:
-        if not isinstance(c, Mapping) or not _number(c.get("count")):
+        if not isinstance(c, Mapping) or not finite(c.get("count")):
             continue
-        share = _number(c.get("share_of_true"))
+        share = finite(c.get("share_of_true"))
         share_text = f" ({share * 100:.0f}% of {c.get('true')})" if share is not None else ""
         items.append(f"- {c.get('true')} -> {c.get('predicted')}: "
                      f"{_int_text(c.get('count'))}{share_text}")
@@ -376,12 +376,12 @@ def _imbalance(r: Mapping[str, Any]) -> list[str]:
     for c in classes:
         if not isinstance(c, Mapping):
             continue
-        weight = _number(c.get("suggested_weight"))
+        weight = finite(c.get("suggested_weight"))
         rows.append([c.get("label"), _int_text(c.get("count")), pct(c.get("share")),
                      "n/a" if weight is None else f"{weight:.3f}"])
     lines = ["## Class imbalance", "",
              _table(["Class", "Count", "Share", "Suggested weight"], rows), ""]
-    ratio = _number(_get(imb, "imbalance_ratio"))
+    ratio = finite(_get(imb, "imbalance_ratio"))
     if ratio is not None:
         lines += [f"Imbalance ratio (largest / smallest class): {ratio:.2f}.", ""]
     lines += ["Suggested weights are n / (number of classes × class count), scikit-learn's "
@@ -457,15 +457,15 @@ def _errors(r: Mapping[str, Any]) -> list[str]:
     samples = _get(errors, "samples")
     by_kind = by_kind if isinstance(by_kind, Mapping) else {}
     samples = samples if isinstance(samples, list) else []
-    if not by_kind and not samples and not _number(r.get("n_errors")):
+    if not by_kind and not samples and not finite(r.get("n_errors")):
         return []
-    n_errors = _number(r.get("n_errors"))
+    n_errors = finite(r.get("n_errors"))
     n_errors = int(n_errors) if n_errors is not None else len(samples)
     lines = ["## Errors", "",
              f"{n_errors:,} sample{'s' if n_errors != 1 else ''} could not be scored and "
              "{} left out of every metric.".format("is" if n_errors == 1 else "are"), ""]
     if by_kind:
-        rows = sorted(by_kind.items(), key=lambda kv: -(_number(kv[1]) or 0))
+        rows = sorted(by_kind.items(), key=lambda kv: -(finite(kv[1]) or 0))
         lines += [_table(["Kind", "Count"], [[k, _int_text(v)] for k, v in rows]), ""]
     shown = samples[:MAX_ERROR_SAMPLES]
     for s in shown:
@@ -485,15 +485,15 @@ def _efficiency(r: Mapping[str, Any]) -> list[str]:
     if not isinstance(eff, Mapping):
         return []
     rows = []
-    if _number(eff.get("n_parameters")) is not None:
+    if finite(eff.get("n_parameters")) is not None:
         rows.append(["Parameters", _params(eff["n_parameters"])])
-    if _number(eff.get("size_bytes")) is not None:
-        rows.append(["Size", f"{_number(eff['size_bytes']) / 1e6:,.1f} MB"])
-    if _number(eff.get("samples_per_s")) is not None:
-        rows.append(["Throughput", f"{_number(eff['samples_per_s']):,.1f} samples/s"])
+    if finite(eff.get("size_bytes")) is not None:
+        rows.append(["Size", f"{finite(eff['size_bytes']) / 1e6:,.1f} MB"])
+    if finite(eff.get("samples_per_s")) is not None:
+        rows.append(["Throughput", f"{finite(eff['samples_per_s']):,.1f} samples/s"])
     for key, name in (("latency_ms_p50", "Latency p50"), ("latency_ms_p95", "Latency p95")):
-        if _number(eff.get(key)) is not None:
-            rows.append([name, f"{_number(eff[key]):,.1f} ms"])
+        if finite(eff.get(key)) is not None:
+            rows.append([name, f"{finite(eff[key]):,.1f} ms"])
     if not rows:
         return []
     lines = ["## Efficiency", "", _table(["Measure", "Value"], rows), ""]
@@ -510,7 +510,7 @@ def _run(r: Mapping[str, Any]) -> list[str]:
     facts = []
     if run.get("started"):
         facts.append(f"Started: {run['started']}")
-    if _number(run.get("duration_s")) is not None:
+    if finite(run.get("duration_s")) is not None:
         facts.append(f"Duration: {_duration(run['duration_s'])}")
     versions = run.get("versions")
     if isinstance(versions, Mapping) and versions:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ...errors import EmoevalError
 from ..base import Dataset, Row
-from ..files import pick_default_split, require_dir, unknown_split
+from ..files import choose_split, require_dir
 
 SPLITS = ("train", "dev", "test")
 EXPECTED = "train.tsv / dev.tsv / test.tsv and labels.txt (GoEmotions layout)"
@@ -73,13 +73,8 @@ class GoEmotionsDataset(Dataset):
 
     def load_rows(self, split: str | None) -> list[Row]:
         root = self._root()
-        known = self.splits()
-        if not known:
-            raise EmoevalError(f"{self.name}: no split files in {root}; expected {EXPECTED}")
-        if split is None:
-            split = pick_default_split(known)
-        elif split not in known:
-            raise unknown_split(f"{self.name}:{self.argument}", split, known)
+        split = choose_split(f"{self.name}:{self.argument}", split, self.splits(),
+                             f"{EXPECTED} in {root}")
         names = self.label_names(root)
         group_of = self.group_of(root, names)
         path = root / f"{split}.tsv"

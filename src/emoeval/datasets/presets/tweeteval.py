@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...errors import EmoevalError
 from ..base import Dataset, Row
-from ..files import pick_default_split, require_dir, unknown_split
+from ..files import choose_split, require_dir
 
 SPLITS = ("train", "val", "test")
 EXPECTED = "{split}_text.txt, {split}_labels.txt and mapping.txt (TweetEval layout)"
@@ -55,13 +55,8 @@ class TweetEvalDataset(Dataset):
 
     def load_rows(self, split: str | None) -> list[Row]:
         root = self._root()
-        known = self.splits()
-        if not known:
-            raise EmoevalError(f"{self.name}: no split files in {root}; expected {EXPECTED}")
-        if split is None:
-            split = pick_default_split(known)
-        elif split not in known:
-            raise unknown_split(f"{self.name}:{self.argument}", split, known)
+        split = choose_split(f"{self.name}:{self.argument}", split, self.splits(),
+                             f"{EXPECTED} in {root}")
         mapping = self._mapping(root)
         texts = read_lines(root / f"{split}_text.txt")
         labels = read_lines(root / f"{split}_labels.txt")
