@@ -251,14 +251,22 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     if adapter.modality != rows[0].modality:
         raise EmoevalError(f"{cfg.model} takes {adapter.modality} but {cfg.dataset} holds "
                            f"{rows[0].modality}; pick a matching model or dataset")
+    adapter.check_rows(rows)  # e.g. a probe refuses the samples it was trained on
     adapter.set_candidate_labels(labels)
+    tune_rows: list[Row] = []
+    if evaluation_task(adapter, rows) == "multilabel":
+        from .multilabel.scoring import tuning_rows
+
+        # per-class thresholds are tuned on another split: predict its rows too (marked by
+        # split; the scorer tunes on them and reports only the requested split)
+        tune_rows = tuning_rows(dataset, rows, labels, cfg)
     mapping = build_mapping(adapter.labels, labels, label_map, cfg.unmapped)
     model_fp = model_fingerprint(adapter, mapping)
     manifest = {"model_spec": cfg.model, "model_fingerprint": model_fp,
                 "dataset_spec": cfg.dataset, "split": cfg.split,
                 "dataset_fingerprint": dataset_fp}
     with PredictionStore(cfg.out, manifest) as store:
-        total = len(rows)
+        total = len(rows) + len(tune_rows)
         done = [0]
 
         def progress(n: int) -> None:
@@ -267,13 +275,14 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                 on_progress(done[0], total)
 
         if cfg.engine == "local":
-            timing = run_predictions(adapter, rows, store, batch_size=cfg.batch_size,
+            timing = run_predictions(adapter, rows + tune_rows, store,
+                                     batch_size=cfg.batch_size,
                                      on_progress=progress)
         elif cfg.engine == "ray":
             from .engines.ray_engine import run_with_ray
 
             # the same rows into the same store: results, resume and reports are identical
-            timing = run_with_ray(cfg.model, dict(adapter_options), rows, store,
+            timing = run_with_ray(cfg.model, dict(adapter_options), rows + tune_rows, store,
                                   batch_size=cfg.batch_size, on_progress=progress,
                                   modality=adapter.modality,
                                   sampling_rate=adapter.sampling_rate,
@@ -294,7 +303,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                                shared_labels=mapping.shared_labels,
                                n_resamples=cfg.n_resamples, seed=cfg.seed)
         else:
-            part, table = score_task(task, rows, store, model_labels, labels, label_map, cfg)
+            part, table = score_task(task, rows + tune_rows, store, model_labels, labels,
+                                     label_map, cfg)
         results = {
             "schema_version": SCHEMA_VERSION,
             "task": task,

@@ -22,6 +22,12 @@ from emoeval.probe.train import TrainConfig, train_probe
 HOOKED = "check_rows" in inspect.getsource(api.evaluate)
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """probe: evaluations cache embeddings under $EMOEVAL_CACHE_DIR: keep them per test."""
+    monkeypatch.setenv("EMOEVAL_CACHE_DIR", str(tmp_path / "emoeval-cache"))
+
+
 @pytest.fixture(scope="module")
 def demo_split_csv(tmp_path_factory) -> Path:
     """demo:en with a split column: every 7th and every 11th sentence held out as test."""
@@ -59,6 +65,7 @@ def test_minilm_probe_round_trip(minilm_probe, demo_split_csv, tmp_path):
     assert results["metrics"]["balanced_accuracy"] > 0.5
     assert results["efficiency"]["training_s"] == record["timing"]["training_s"]
     assert results["efficiency"]["n_parameters"] > 22_000_000
+    assert results["efficiency"]["embeddings_from_cache"] == 0  # test was never embedded
     assert (minilm_probe / "train_report.md").read_text().count("Training time") == 1
 
 

@@ -51,6 +51,10 @@ class ModelAdapter:
         """Called before predicting. Open-vocabulary adapters (zero-shot) adopt the
         dataset's labels as their own; closed-vocabulary ones ignore it."""
 
+    def check_rows(self, rows: list) -> None:
+        """Called before predicting: refuse rows the model must not be evaluated on (a
+        trained probe refuses its own training samples). Most adapters accept any."""
+
     def input_size(self, item: Any) -> int:
         """Length used to group similar inputs into a batch (samples or characters)."""
         return len(item)

@@ -105,8 +105,8 @@ def tuning_split(available: list[str], reported: str | None, threshold: Any,
             "fixed threshold or top-k:<k>")
     if chosen == reported:
         raise EmoevalError(f"refusing to tune thresholds on the reported split {reported!r}: "
-                           "the figures would be optimistic; give another --tune-split (e.g. "
-                           "dev) or report another --split")
+                           f"the figures would be optimistic; give a --tune-split other than "
+                           f"{reported!r}, or report another --split (e.g. test)")
     if available and chosen not in available:
         raise EmoevalError(f"--tune-split {chosen!r}: no such split (have: "
                            f"{', '.join(available)})")

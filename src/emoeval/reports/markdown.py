@@ -494,6 +494,8 @@ def _efficiency(r: Mapping[str, Any]) -> list[str]:
     for key, name in (("latency_ms_p50", "Latency p50"), ("latency_ms_p95", "Latency p95")):
         if finite(eff.get(key)) is not None:
             rows.append([name, f"{finite(eff[key]):,.1f} ms"])
+    if finite(eff.get("training_s")) is not None:  # trained probes
+        rows.append(["Training time", _duration(eff["training_s"])])
     if not rows:
         return []
     lines = ["## Efficiency", "", _table(["Measure", "Value"], rows), ""]
