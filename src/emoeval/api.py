@@ -253,8 +253,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                            f"{rows[0].modality}; pick a matching model or dataset")
     adapter.check_rows(rows)  # e.g. a probe refuses the samples it was trained on
     adapter.set_candidate_labels(labels)
+    task = evaluation_task(adapter, rows)
+    task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
     tune_rows: list[Row] = []
-    if evaluation_task(adapter, rows) == "multilabel":
+    if task == "multilabel":
         from .multilabel.scoring import tuning_rows
 
         # per-class thresholds are tuned on another split: predict its rows too (marked by
@@ -295,9 +297,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
         model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
         mapping = build_mapping(model_labels, labels, label_map, cfg.unmapped)
-        task = evaluation_task(adapter, rows)
         if task == "classification":
-            task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. is an error
             table = detailed_table(rows, store, mapping)
             part = score_table(table, labels, slice_by=cfg.slice_by,
                                shared_labels=mapping.shared_labels,

@@ -305,3 +305,13 @@ def test_evaluate_needs_exactly_one_of_model_and_models(tmp_path):
     data = write_text_csv(tmp_path / "text.csv")
     result = invoke("evaluate", "--dataset", f"csv:{data}", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "exactly one of --model" in result.output
+
+
+def test_stray_task_option_fails_before_the_model_runs(tmp_path):
+    data = write_text_csv(tmp_path / "text.csv")
+    out = tmp_path / "run"
+    result = invoke("evaluate", "--model", "python:toy_models:keyword_label", "--dataset",
+                    f"csv:{data}", "--out", out, "--invalid-policy", "wrong")
+    assert result.exit_code == 2
+    assert "--invalid-policy does not apply to --task classification" in result.output
+    assert not (out / "predictions.jsonl").exists()
