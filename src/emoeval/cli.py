@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -27,6 +27,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Evaluate emotion-recognition models with numbers you can trust.")
 console = Console(stderr=True)
 out_console = Console()
+
+
+# task options shared by `evaluate` and `score` (declared once)
+InvalidPolicyOption = Annotated[Optional[str], typer.Option(
+    help="generative: wrong | exclude | fallback:<label>")]
+MentionOption = Annotated[Optional[str], typer.Option(help="generative: only | first | last")]
+ThresholdOption = Annotated[Optional[str], typer.Option(
+    help="multilabel: <float> | per-class | top-k:<k>")]
+TuneSplitOption = Annotated[Optional[str], typer.Option(help="multilabel: split to tune on")]
+TargetPrecisionOption = Annotated[Optional[float], typer.Option(
+    help="multilabel: per-class thresholds reach this precision")]
 
 
 def _split_list(value: Optional[str]) -> Optional[list[str]]:
@@ -120,14 +131,11 @@ def evaluate(
     max_tokens: Optional[int] = typer.Option(None, help="llm: max_tokens per answer"),
     backoff: Optional[float] = typer.Option(None, help="llm: first retry wait in seconds, "
                                             "doubling"),
-    invalid_policy: Optional[str] = typer.Option(
-        None, help="generative: wrong | exclude | fallback:<label>"),
-    mention: Optional[str] = typer.Option(None, help="generative: only | first | last"),
-    threshold: Optional[str] = typer.Option(
-        None, help="multilabel: <float> | per-class | top-k:<k>"),
-    tune_split: Optional[str] = typer.Option(None, help="multilabel: split to tune on"),
-    target_precision: Optional[float] = typer.Option(
-        None, help="multilabel: per-class thresholds reach this precision"),
+    invalid_policy: InvalidPolicyOption = None,
+    mention: MentionOption = None,
+    threshold: ThresholdOption = None,
+    tune_split: TuneSplitOption = None,
+    target_precision: TargetPrecisionOption = None,
 ) -> None:
     """Evaluate one model on one labelled dataset: results.json, detailed_results.csv, report."""
     from .api import EvaluationConfig, evaluate_models
@@ -201,14 +209,11 @@ def score(
     labels: Optional[str] = typer.Option(None, help="Label set and order a,b,c"),
     slice_by: list[str] = typer.Option([], help="Column to report metrics by"),
     seed: int = typer.Option(0, help="Bootstrap seed"),
-    invalid_policy: Optional[str] = typer.Option(
-        None, help="generative: wrong | exclude | fallback:<label>"),
-    mention: Optional[str] = typer.Option(None, help="generative: only | first | last"),
-    threshold: Optional[str] = typer.Option(
-        None, help="multilabel: <float> | per-class | top-k:<k>"),
-    tune_split: Optional[str] = typer.Option(None, help="multilabel: split to tune on"),
-    target_precision: Optional[float] = typer.Option(
-        None, help="multilabel: per-class thresholds reach this precision"),
+    invalid_policy: InvalidPolicyOption = None,
+    mention: MentionOption = None,
+    threshold: ThresholdOption = None,
+    tune_split: TuneSplitOption = None,
+    target_precision: TargetPrecisionOption = None,
     label_sep: Optional[str] = typer.Option(None, help="multilabel: separator in 'labels'"),
     target_cols: Optional[str] = typer.Option(None, help="dimensional: dimensions V,A,D"),
     pred_range: Optional[str] = typer.Option(None, help="dimensional: prediction range lo,hi"),
