@@ -8,9 +8,11 @@ failing sample from its batch, and checking every score row (NaN, abstention).
 from __future__ import annotations
 
 import collections
+import contextlib
 import concurrent.futures as futures
 import itertools
 import os
+import sys
 import time
 from typing import Any, Callable, Iterator
 
@@ -23,6 +25,8 @@ from .errors import SampleError
 from .store import PredictionStore, Record
 
 ABSTAINED = "abstained: the model gave no score to any label"
+#: set by a user who chose thread counts; the runner then leaves torch's threads alone
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def prepare_input(row: Row, adapter: ModelAdapter) -> Any:
@@ -142,6 +146,46 @@ def _record(sample_id: str, adapter: ModelAdapter, output: Any, error: str | Non
     return Record(sample_id, scores, check_scores(output), latency_ms)
 
 
+def default_decode_workers(cores: int) -> int:
+    """Decode threads: 2 at least (1 would decode inline, with no read-ahead), 4 at most."""
+    return max(2, min(4, cores // 4))
+
+
+def torch_thread_count(cores: int, decode_workers: int) -> int | None:
+    """Torch intra-op threads that leave the decoders their cores, or None to leave torch be.
+
+    Decoding a clip costs about 1% of a wav2vec2 forward pass and its threads mostly wait, so
+    a core is set aside for them only where the model keeps most cores (cores >= 2 x decoders
+    + 2, e.g. 12 of 16); on a 2-core machine taking one from the model would halve its speed.
+    """
+    if cores < 2 * decode_workers + 2:
+        return None
+    return max(1, cores - decode_workers)
+
+
+def _torch_model(adapter: ModelAdapter) -> bool:
+    torch = sys.modules.get("torch")  # a torch adapter has imported it already
+    return torch is not None and isinstance(getattr(adapter, "model", None), torch.nn.Module)
+
+
+@contextlib.contextmanager
+def _threads_for(adapter: ModelAdapter, decode_workers: int) -> Iterator[None]:
+    """Set torch threads for the run (and restore them) unless the user chose them."""
+    count = torch_thread_count(os.cpu_count() or 1, decode_workers)
+    user_chose = any(os.environ.get(name) for name in THREAD_VARIABLES)
+    if (count is None or user_chose or adapter.modality != "audio"
+            or not _torch_model(adapter)):
+        yield
+        return
+    torch = sys.modules["torch"]
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
         batch_size: int = 8, workers: int | None = None,
         on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -152,15 +196,17 @@ def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
     todo = [r for r in rows if r.id not in store or (retry and store.records[r.id].error)]
     if on_progress and len(todo) < len(rows):
         on_progress(len(rows) - len(todo))
-    workers = workers if workers is not None else max(1, min(4, (os.cpu_count() or 2)))
+    workers = workers if workers is not None else default_decode_workers(os.cpu_count() or 2)
     model_seconds = 0.0
     n_predicted = 0
-    for batch, inputs in _prepared_batches(plan_batches(todo, batch_size), adapter, workers):
-        records = predict_prepared(adapter, [r.id for r in batch], inputs)
-        reached = [r.latency_ms for r in records if r.latency_ms is not None]
-        model_seconds += sum(reached) / 1000.0
-        n_predicted += len(reached)
-        store.add_batch(records)
-        if on_progress:
-            on_progress(len(batch))
+    with _threads_for(adapter, workers):
+        for batch, inputs in _prepared_batches(plan_batches(todo, batch_size), adapter,
+                                               workers):
+            records = predict_prepared(adapter, [r.id for r in batch], inputs)
+            reached = [r.latency_ms for r in records if r.latency_ms is not None]
+            model_seconds += sum(reached) / 1000.0
+            n_predicted += len(reached)
+            store.add_batch(records)
+            if on_progress:
+                on_progress(len(batch))
     return {"model_seconds": model_seconds, "n_predicted": n_predicted}
