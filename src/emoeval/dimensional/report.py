@@ -1,0 +1,142 @@
+"""The dimensional report: ``report.md`` from ``results.json`` and one scatter plot per
+dimension (``scatter_<dim>.png``, prediction against truth) drawn from the
+``detailed_results.csv`` beside it, with the recorded range mapping applied. Nothing is
+recomputed: the metrics come from ``results.json``; a plot whose table is absent is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..reports import REPORT_FILE
+from ..reports.markdown import (
+    DETAILED_CSV,
+    _errors,
+    _run,
+    _table,
+    _title,
+    _warnings,
+    ci_unit_text,
+    finite,
+)
+
+METRIC_NAMES = (("ccc", "CCC"), ("pearson", "Pearson r"), ("spearman", "Spearman rho"),
+                ("mae", "MAE"), ("rmse", "RMSE"))
+
+
+def scatter_file(dimension: str) -> str:
+    return "scatter_" + re.sub(r"[^A-Za-z0-9_.-]", "_", dimension) + ".png"
+
+
+def value_text(value: Any, digits: int = 3) -> str:
+    number = finite(value)
+    return "n/a" if number is None else f"{number:.{digits}f}"
+
+
+def with_interval(value: Any, interval: Any) -> str:
+    text = value_text(value)
+    if isinstance(interval, Mapping):
+        low, high = finite(interval.get("low")), finite(interval.get("high"))
+        if low is not None and high is not None:
+            text += f" [{low:.3f}, {high:.3f}]"
+    return text
+
+
+def plot_scatter(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    """One PNG per dimension; [] when the detailed table is not there."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    table_path = os.path.join(out_dir, DETAILED_CSV)
+    if not os.path.isfile(table_path):
+        return []
+    table = pd.read_csv(table_path, keep_default_na=False, na_values=[""])
+    if "error" in table.columns:
+        table = table[table["error"].isna() | (table["error"].astype(str) == "")]
+    mapping = results.get("range_mapping") or None
+    written = []
+    for dim in results.get("labels") or []:
+        true_col, pred_col = f"{dim}_true", f"{dim}_pred"
+        if true_col not in table.columns or pred_col not in table.columns:
+            continue
+        y_true = pd.to_numeric(table[true_col], errors="coerce").to_numpy(dtype=float)
+        y_pred = pd.to_numeric(table[pred_col], errors="coerce").to_numpy(dtype=float)
+        if mapping:
+            y_pred = mapping["offset"] + mapping["scale"] * y_pred
+        keep = np.isfinite(y_true) & np.isfinite(y_pred)
+        y_true, y_pred = y_true[keep], y_pred[keep]
+        if len(y_true) == 0:
+            continue
+        figure, axes = plt.subplots(figsize=(4.5, 4.5), dpi=110)
+        axes.scatter(y_true, y_pred, s=6, alpha=0.35, linewidths=0)
+        low = float(min(y_true.min(), y_pred.min()))
+        high = float(max(y_true.max(), y_pred.max()))
+        axes.plot([low, high], [low, high], color="grey", linewidth=1, linestyle="--",
+                  label="prediction = truth")
+        ccc = finite(((results.get("metrics") or {}).get(dim) or {}).get("ccc"))
+        axes.set_title(f"{dim}: CCC {'n/a' if ccc is None else f'{ccc:.3f}'} "
+                       f"(n = {len(y_true):,})")
+        axes.set_xlabel(f"truth ({true_col})")
+        axes.set_ylabel(f"prediction ({pred_col}{', mapped' if mapping else ''})")
+        axes.legend(loc="upper left", fontsize=8)
+        figure.tight_layout()
+        path = os.path.join(out_dir, scatter_file(dim))
+        figure.savefig(path)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
+def _headline(r: Mapping[str, Any]) -> list[str]:
+    metrics, ci = r.get("metrics") or {}, r.get("ci") or {}
+    dims = list(r.get("labels") or metrics)
+    first = next((ci[d]["ccc"] for d in dims if isinstance(ci.get(d), Mapping)
+                  and isinstance(ci[d].get("ccc"), Mapping)), None)
+    rows = [[d, *[with_interval((metrics.get(d) or {}).get(k), (ci.get(d) or {}).get(k))
+                  for k, _ in METRIC_NAMES]] for d in dims]
+    return ["## Headline: concordance per dimension", "",
+            f"{r.get('n_scored', 'n/a')} of {r.get('n_samples', 'n/a')} samples scored. "
+            f"Brackets: {ci_unit_text(first) or '95% CI'}.", "",
+            _table(["Dimension", *[n for _, n in METRIC_NAMES]], rows), ""]
+
+
+def _definitions(r: Mapping[str, Any]) -> list[str]:
+    mapping = r.get("range_mapping")
+    lines = ["## How to read this", "",
+             "- **CCC** (concordance correlation coefficient, the headline): "
+             "2 cov(t, p) / (var(t) + var(p) + (mean(t) - mean(p))^2), population moments. "
+             "1 is perfect agreement; unlike Pearson it falls when predictions are offset or "
+             "on another scale. 0 for a constant prediction.",
+             "- **Pearson r** / **Spearman rho**: linear / rank correlation, blind to offset "
+             "and scale.", "- **MAE** / **RMSE**: mean absolute / root mean squared error in "
+             "target units (lower is better).", ""]
+    if isinstance(mapping, Mapping):
+        lines += [f"Predictions were mapped from {mapping.get('pred_range')} onto the target "
+                  f"range {mapping.get('target_range')} before scoring: "
+                  f"{mapping.get('formula')}.", ""]
+    else:
+        lines += ["Predictions were scored as given (no range mapping).", ""]
+    return lines
+
+
+def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    os.makedirs(out_dir, exist_ok=True)
+    plots = plot_scatter(results, out_dir)
+    lines = _title(results) + _warnings(results) + _headline(results) + _definitions(results)
+    if plots:
+        lines += ["## Prediction against truth", ""]
+        lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots] + [""]
+    lines += _errors(results) + _run(results)
+    report = os.path.join(out_dir, REPORT_FILE)
+    tmp = report + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, report)
+    return [report, *plots]

@@ -1,0 +1,186 @@
+"""The ``dimensional`` task: a table with ``id`` and, per dimension D, ``D_true`` and
+``D_pred`` -> CCC, Pearson, Spearman, MAE and RMSE per dimension, each with a bootstrap CI
+(speaker-clustered when a ``speaker``/``speaker_id`` column exists).
+
+A row whose ``error`` cell is set, or whose true or predicted value of any dimension is
+missing or not a number, is recorded as an error and left out of every dimension's metrics,
+so all dimensions are scored on the same rows.
+
+``--pred-range lo,hi`` with ``--target-range lo,hi`` maps predictions linearly onto the target
+scale before scoring (a head trained on 0-1, labels on 1-5); the mapping is recorded in
+``results.json`` under ``range_mapping`` and the table keeps the raw predictions, so the
+file scores again with the same flags.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EmoevalError
+from ..metrics.dimensional import (
+    DIMENSIONAL_METRICS,
+    bootstrap_dimension_ci,
+    dimension_metrics,
+    resample_indices,
+)
+from ..scoring import is_blank, speaker_groups
+
+TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
+
+
+def parse_range(text: str | None, flag: str) -> tuple[float, float] | None:
+    """ "1,5" -> (1.0, 5.0); None stays None; anything else is an error naming the flag."""
+    if text is None:
+        return None
+    if isinstance(text, (list, tuple)):
+        parts = [str(p) for p in text]
+    else:
+        parts = str(text).split(",")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise EmoevalError(f"{flag} {text!r}: expected two numbers 'lo,hi', e.g. {flag} 1,5"
+                           ) from None
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        raise EmoevalError(f"{flag} {text!r}: need finite lo < hi, e.g. {flag} 1,5")
+    return low, high
+
+
+def range_mapping(pred_range: str | None, target_range: str | None) -> dict[str, Any] | None:
+    """The linear map from the prediction scale onto the target scale, or None."""
+    source = parse_range(pred_range, "--pred-range")
+    target = parse_range(target_range, "--target-range")
+    if (source is None) != (target is None):
+        raise EmoevalError("--pred-range and --target-range go together: give both (e.g. "
+                           "--pred-range 0,1 --target-range 1,5) or neither")
+    if source is None:
+        return None
+    scale = (target[1] - target[0]) / (source[1] - source[0])
+    offset = target[0] - source[0] * scale
+    return {"pred_range": list(source), "target_range": list(target), "scale": scale,
+            "offset": offset,
+            "formula": f"mapped = {offset:g} + {scale:g} * prediction"}
+
+
+def map_predictions(values: np.ndarray, mapping: dict[str, Any] | None) -> np.ndarray:
+    if mapping is None:
+        return values
+    return mapping["offset"] + mapping["scale"] * values
+
+
+def dimension_names(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
+    """``--target-cols`` when given, else every D with both ``D_true`` and ``D_pred``."""
+    columns = [str(c) for c in table.columns]
+    if declared:
+        missing = [f"{d}{s}" for d in declared for s in (TRUE_SUFFIX, PRED_SUFFIX)
+                   if f"{d}{s}" not in columns]
+        if missing:
+            raise EmoevalError(f"--target-cols names columns the table lacks: "
+                               f"{', '.join(missing)} (columns: {', '.join(columns)})")
+        return list(declared)
+    found = [c[:-len(TRUE_SUFFIX)] for c in columns
+             if c.endswith(TRUE_SUFFIX) and c[:-len(TRUE_SUFFIX)] + PRED_SUFFIX in columns]
+    if not found:
+        raise EmoevalError("the table has no <dim>_true/<dim>_pred column pairs (e.g. V_true, "
+                           f"V_pred); columns: {', '.join(columns)}")
+    return found
+
+
+def row_errors(table: pd.DataFrame, dims: list[str]) -> pd.Series:
+    """The error text of each row ('' when it scores): the given error, else the first
+    missing or non-numeric value."""
+    given = (table["error"] if "error" in table.columns
+             else pd.Series([""] * len(table), index=table.index))
+    errors = given.map(lambda v: "" if is_blank(v) else str(v))
+    for dim in dims:
+        for suffix, what in ((TRUE_SUFFIX, "no target"), (PRED_SUFFIX, "no prediction")):
+            column = f"{dim}{suffix}"
+            raw = table[column]
+            numbers = pd.to_numeric(raw, errors="coerce")
+            blank = raw.map(is_blank)
+            bad = (~blank) & ~np.isfinite(numbers.fillna(np.nan).astype(float))
+            for index in table.index[(errors == "") & blank]:
+                errors[index] = f"{what}: {column} is empty"
+            for index in table.index[(errors == "") & bad]:
+                errors[index] = f"not a number: {column} = {raw[index]!r}"
+    return errors
+
+
+def _headline(metrics: dict[str, dict], ci: dict[str, dict], n_scored: int, n_samples: int,
+              n_errors: int) -> str:
+    def cell(dim: str) -> str:
+        value = metrics[dim]["ccc"]
+        interval = ci[dim]["ccc"]
+        band = (f" [{interval['low']:.3f}, {interval['high']:.3f}]"
+                if interval.get("low") is not None else "")
+        return f"{dim} {value:.3f}{band}"
+
+    return (f"CCC {', '.join(cell(d) for d in metrics)}; {n_scored}/{n_samples} scored, "
+            f"{n_errors} errors")
+
+
+def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
+                      slice_by: list[str] | None = None, seed: int = 0,
+                      n_resamples: int = 1000, target_cols: list[str] | None = None,
+                      pred_range: str | None = None, target_range: str | None = None
+                      ) -> tuple[dict, pd.DataFrame]:
+    """Score a dimensional predictions table; returns (results part, detailed table).
+
+    ``labels`` is accepted for the common scorer signature and, when given, names the
+    dimensions like ``target_cols``.
+    """
+    if "id" not in table.columns:
+        raise EmoevalError("predictions table has no 'id' column")
+    if slice_by:
+        raise EmoevalError("--slice-by is not supported for --task dimensional yet; score "
+                           "each slice's rows as its own file")
+    dims = dimension_names(table, target_cols or labels)
+    mapping = range_mapping(pred_range, target_range)
+    table = table.copy()
+    table["id"] = table["id"].astype(str)
+    table["error"] = row_errors(table, dims)
+    ok = (table["error"] == "").to_numpy()
+    scored = table[ok]
+    if scored.empty:
+        raise EmoevalError("no sample could be scored: every row has an error (see "
+                           "detailed_results.csv)")
+    groups, unit = speaker_groups(scored)
+    indices = resample_indices(len(scored), groups, n_resamples, seed) if len(scored) > 1 else None
+    metrics, ci, warnings = {}, {}, []
+    for dim in dims:
+        y_true = scored[f"{dim}{TRUE_SUFFIX}"].astype(float).to_numpy()
+        y_pred = map_predictions(scored[f"{dim}{PRED_SUFFIX}"].astype(float).to_numpy(), mapping)
+        metrics[dim] = dimension_metrics(y_true, y_pred)
+        ci[dim] = bootstrap_dimension_ci(y_true, y_pred, groups=groups, unit=unit,
+                                         n_resamples=n_resamples, seed=seed, indices=indices)
+        if np.ptp(y_pred) == 0:
+            warnings.append(f"{dim}: every prediction is {y_pred[0]:g} (constant): CCC is 0 "
+                            "and correlations are undefined")
+        if mapping is None and len(y_pred) > 1:
+            outside = np.mean((y_pred < y_true.min()) | (y_pred > y_true.max()))
+            if outside > 0.5:
+                warnings.append(f"{dim}: {outside:.0%} of predictions lie outside the range of "
+                                "the targets; if they are on another scale, give --pred-range "
+                                "and --target-range")
+    errors = table[~ok]
+    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+    part = {
+        "labels": dims,
+        "n_samples": int(len(table)),
+        "n_scored": int(ok.sum()),
+        "n_errors": int((~ok).sum()),
+        "metrics": metrics,
+        "ci": ci,
+        "metric_names": list(DIMENSIONAL_METRICS),
+        "range_mapping": mapping,
+        "warnings": warnings,
+        "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
+                   "samples": [{"id": i, "error": e}
+                               for i, e in zip(errors["id"], errors["error"])]},
+    }
+    part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
+                                 part["n_errors"])
+    return part, table
