@@ -68,13 +68,12 @@ def _headline(results: dict, out: str) -> None:
     if results.get("headline"):
         out_console.print(f"{results['headline']} -> {out}/report.md", highlight=False)
         return
+    from .reports.markdown import metric_with_ci
+
     m, ci = results["metrics"], results.get("ci") or {}
 
     def cell(key: str) -> str:
-        c = ci.get(key) or {}
-        band = (f" [{100 * c['low']:.1f}, {100 * c['high']:.1f}]"
-                if c.get("low") is not None else "")
-        return f"{100 * m[key]:.1f}%{band}"
+        return metric_with_ci(m[key], ci.get(key))
 
     out_console.print(f"{results['model']['spec']} on {results['dataset']['spec']}: "
                       f"accuracy (WA) {cell('accuracy')}, balanced accuracy (UA) "

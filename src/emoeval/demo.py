@@ -22,6 +22,7 @@ HEADLINE = (("accuracy", "accuracy (WA)"), ("balanced_accuracy", "balanced acc. 
 def run_demo(out: str, console: Console | None = None,
              progress_factory: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
     from .api import EvaluationConfig, evaluate
+    from .reports.markdown import metric_with_ci
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     console = console or Console()
@@ -48,10 +49,7 @@ def run_demo(out: str, console: Console | None = None,
     for spec, res in zip(DEMO_MODELS, all_results):
         cells = []
         for key, _ in HEADLINE:
-            c = res["ci"].get(key) or {}
-            band = (f" [{100 * c['low']:.1f}-{100 * c['high']:.1f}]"
-                    if c.get("low") is not None else "")
-            cells.append(f"{100 * res['metrics'][key]:.1f}%{band}")
+            cells.append(metric_with_ci(res["metrics"][key], res["ci"].get(key)))
         speed = (res.get("efficiency") or {}).get("samples_per_s")
         table.add_row(spec, *cells, str(res["n_errors"]), f"{speed:.0f}" if speed else "-")
     console.print(table)

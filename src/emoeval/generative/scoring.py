@@ -251,11 +251,10 @@ def headline(part: dict[str, Any]) -> str:
     """The one line the CLI prints: chosen-policy metrics, valid answers, unusable, errors."""
     metrics, ci = part["metrics"], part.get("ci") or {}
 
+    from ..reports.markdown import metric_with_ci
+
     def cell(key: str) -> str:
-        band = ci.get(key) or {}
-        interval = (f" [{100 * band['low']:.1f}, {100 * band['high']:.1f}]"
-                    if band.get("low") is not None else "")
-        return f"{100 * metrics[key]:.1f}%{interval}"
+        return metric_with_ci(metrics[key], ci.get(key))
 
     rates = part["valid_answer_rate"]
     rate = f" ({100 * rates['rate']:.1f}%)" if rates["rate"] is not None else ""

@@ -71,6 +71,12 @@ def ci_text(interval: Mapping[str, Any] | None) -> str:
     return f"[{low * 100:.1f}, {high * 100:.1f}]"
 
 
+def metric_with_ci(value: Any, interval: Mapping[str, Any] | None) -> str:
+    """0.645 with its CI -> "64.5% [61.2, 67.8]"; without an interval just "64.5%"."""
+    band = ci_text(interval)
+    return pct(value) if band == "n/a" else f"{pct(value)} {band}"
+
+
 def _int_text(value: Any) -> str:
     number = finite(value)
     return "n/a" if number is None else f"{int(round(number)):,}"
