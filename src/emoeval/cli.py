@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import Annotated, Any, Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -18,6 +18,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .errors import EmoevalError
+from .options import (
+    LabelsOption,
+    KeepLabelsOption,
+    MergeOption,
+    LabelMapOption,
+    IdColOption,
+    TextColOption,
+    LabelColOption,
+    SplitColOption,
+    AudioColOption,
+    SpeakerColOption,
+    LabelSepOption,
+    LabelGroupOption,
+    InvalidPolicyOption,
+    MentionOption,
+    ThresholdOption,
+    TuneSplitOption,
+    TargetPrecisionOption,
+)
 
 # our own rich progress bar is the one to watch; the Hub's and transformers' tqdm bars
 # (weight loading) only add noise to the terminal and to CI logs
@@ -27,17 +46,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Evaluate emotion-recognition models with numbers you can trust.")
 console = Console(stderr=True)
 out_console = Console()
-
-
-# task options shared by `evaluate` and `score` (declared once)
-InvalidPolicyOption = Annotated[Optional[str], typer.Option(
-    help="generative: wrong | exclude | fallback:<label>")]
-MentionOption = Annotated[Optional[str], typer.Option(help="generative: only | first | last")]
-ThresholdOption = Annotated[Optional[str], typer.Option(
-    help="multilabel: <float> | per-class | top-k:<k>")]
-TuneSplitOption = Annotated[Optional[str], typer.Option(help="multilabel: split to tune on")]
-TargetPrecisionOption = Annotated[Optional[float], typer.Option(
-    help="multilabel: per-class thresholds reach this precision")]
 
 
 def _split_list(value: Optional[str]) -> Optional[list[str]]:
@@ -94,26 +102,23 @@ def evaluate(
     split: Optional[str] = typer.Option(None, help="Dataset split to evaluate"),
     limit: Optional[int] = typer.Option(None, help="Seeded sample of N rows, stratified by label"),
     batch_size: int = typer.Option(8, help="Samples per forward pass"),
-    labels: Optional[str] = typer.Option(None, help="Expected label set a,b,c (others: error)"),
-    keep_labels: Optional[str] = typer.Option(None, help="Keep only rows with these labels"),
-    merge: list[str] = typer.Option([], help="Merge classes, e.g. --merge exc=happy"),
-    label_map: Optional[str] = typer.Option(None, help="YAML/JSON/CSV label map, overrides all"),
+    labels: LabelsOption = None,
+    keep_labels: KeepLabelsOption = None,
+    merge: MergeOption = [],
+    label_map: LabelMapOption = None,
     unmapped: str = typer.Option("restrict", help="Model labels without a dataset counterpart: "
                                  "restrict (best mapped label) or wrong (count as a miss)"),
     slice_by: list[str] = typer.Option([], help="Metadata column to report metrics by"),
     seed: int = typer.Option(0, help="Seed for --limit and the bootstrap"),
-    id_col: Optional[str] = typer.Option(None, help="Column with unique sample ids"),
-    text_col: Optional[str] = typer.Option(None, help="Column with the text"),
-    audio_col: Optional[str] = typer.Option(None, help="Column with audio paths (relative to "
-                                            "the file)"),
-    label_col: Optional[str] = typer.Option(None, help="Column with the label"),
-    split_col: Optional[str] = typer.Option(None, help="Column with the split name"),
-    speaker_col: Optional[str] = typer.Option(None, help="Column with the speaker id"),
-    label_sep: Optional[str] = typer.Option(None, help="Multi-label: separator in the label "
-                                            "cell"),
+    id_col: IdColOption = None,
+    text_col: TextColOption = None,
+    audio_col: AudioColOption = None,
+    label_col: LabelColOption = None,
+    split_col: SplitColOption = None,
+    speaker_col: SpeakerColOption = None,
+    label_sep: LabelSepOption = None,
     target_cols: Optional[str] = typer.Option(None, help="Dimensional: target columns V,A,D"),
-    label_group: Optional[str] = typer.Option(None, help="Preset label grouping, e.g. "
-                                              "goemotions ekman|sentiment"),
+    label_group: LabelGroupOption = None,
     runtime: str = typer.Option("torch", help="hf: models: torch | onnx | onnx-int8"),
     engine: str = typer.Option("local", help="local | ray"),
     address: Optional[str] = typer.Option(None, help="ray: auto | ray://host:port"),

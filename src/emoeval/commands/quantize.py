@@ -12,6 +12,18 @@ import typer
 
 # light module (numpy only): the policy's numbers, one source for the CLI and the API
 from ..onnx.verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, VERIFY_SAMPLES
+from ..options import (
+    LabelsOption,
+    KeepLabelsOption,
+    MergeOption,
+    LabelMapOption,
+    IdColOption,
+    TextColOption,
+    AudioColOption,
+    LabelColOption,
+    SplitColOption,
+    SpeakerColOption,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -44,16 +56,16 @@ def quantize(
     min_agreement: float = typer.Option(INT8_MIN_AGREEMENT, help="INT8: least share of inputs "
                                         "with PyTorch's label"),
     seed: int = typer.Option(0, help="Seed for --limit, calibration sample and bootstrap"),
-    labels: Optional[str] = typer.Option(None, help="Expected label set a,b,c (others: error)"),
-    keep_labels: Optional[str] = typer.Option(None, help="Keep only rows with these labels"),
-    merge: list[str] = typer.Option([], help="Merge classes, e.g. --merge exc=happy"),
-    label_map: Optional[str] = typer.Option(None, help="YAML/JSON/CSV label map"),
-    id_col: Optional[str] = typer.Option(None, help="Column with unique sample ids"),
-    text_col: Optional[str] = typer.Option(None, help="Column with the text"),
-    audio_col: Optional[str] = typer.Option(None, help="Column with audio paths"),
-    label_col: Optional[str] = typer.Option(None, help="Column with the label"),
-    split_col: Optional[str] = typer.Option(None, help="Column with the split name"),
-    speaker_col: Optional[str] = typer.Option(None, help="Column with the speaker id"),
+    labels: LabelsOption = None,
+    keep_labels: KeepLabelsOption = None,
+    merge: MergeOption = [],
+    label_map: LabelMapOption = None,
+    id_col: IdColOption = None,
+    text_col: TextColOption = None,
+    audio_col: AudioColOption = None,
+    label_col: LabelColOption = None,
+    split_col: SplitColOption = None,
+    speaker_col: SpeakerColOption = None,
 ) -> None:
     """Export an hf: model to ONNX FP32 and INT8, verify both against PyTorch, and with
     --dataset compare accuracy, label agreement, speed and size on the same samples."""

@@ -6,6 +6,21 @@ from typing import Optional
 
 import typer
 
+from ..options import (
+    LabelsOption,
+    KeepLabelsOption,
+    MergeOption,
+    LabelMapOption,
+    IdColOption,
+    TextColOption,
+    AudioColOption,
+    LabelColOption,
+    SplitColOption,
+    SpeakerColOption,
+    LabelSepOption,
+    LabelGroupOption,
+)
+
 
 def register(app: typer.Typer) -> None:
     app.command(name="train")(train)
@@ -32,22 +47,20 @@ def train(
     seed: int = typer.Option(0, help="Seed for folds, mlp and --limit"),
     batch_size: int = typer.Option(64, help="Samples per backbone pass"),
     limit: Optional[int] = typer.Option(None, help="Seeded sample of N training rows"),
-    labels: Optional[str] = typer.Option(None, help="Expected label set a,b,c"),
-    keep_labels: Optional[str] = typer.Option(None, help="Keep only these labels"),
-    merge: list[str] = typer.Option([], help="Merge classes, e.g. --merge exc=happy"),
-    label_map: Optional[str] = typer.Option(None, help="YAML/JSON/CSV label map"),
+    labels: LabelsOption = None,
+    keep_labels: KeepLabelsOption = None,
+    merge: MergeOption = [],
+    label_map: LabelMapOption = None,
     cache_dir: Optional[str] = typer.Option(None, help="Embedding cache (default "
                                             "~/.cache/emoeval/embeddings)"),
-    id_col: Optional[str] = typer.Option(None, help="Column with unique sample ids"),
-    text_col: Optional[str] = typer.Option(None, help="Column with the text"),
-    audio_col: Optional[str] = typer.Option(None, help="Column with audio paths"),
-    label_col: Optional[str] = typer.Option(None, help="Column with the label"),
-    split_col: Optional[str] = typer.Option(None, help="Column with the split name"),
-    speaker_col: Optional[str] = typer.Option(None, help="Column with the speaker id"),
-    label_sep: Optional[str] = typer.Option(None, help="Multi-label: separator in the label "
-                                            "cell"),
-    label_group: Optional[str] = typer.Option(None, help="Preset label grouping, e.g. "
-                                              "goemotions ekman|sentiment"),
+    id_col: IdColOption = None,
+    text_col: TextColOption = None,
+    audio_col: AudioColOption = None,
+    label_col: LabelColOption = None,
+    split_col: SplitColOption = None,
+    speaker_col: SpeakerColOption = None,
+    label_sep: LabelSepOption = None,
+    label_group: LabelGroupOption = None,
 ) -> None:
     """Train a probe: embed with a frozen backbone, fit a head, save it for probe:<out>."""
     from ..cli import _command_line, _fail, _progress, _split_list, out_console

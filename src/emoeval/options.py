@@ -1,0 +1,43 @@
+"""CLI options shared by several commands, declared once (typer ``Annotated`` aliases).
+
+Used as ``def cmd(id_col: IdColOption = None, ...)``; every command that reads a dataset or
+scores a task takes these flags with the same names and help.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+# label handling
+LabelsOption = Annotated[Optional[str], typer.Option(
+    help="Expected label set a,b,c (others: error)")]
+KeepLabelsOption = Annotated[Optional[str], typer.Option(
+    help="Keep only rows with these labels (named after --merge)")]
+MergeOption = Annotated[list[str], typer.Option(help="Merge classes, e.g. --merge exc=happy")]
+LabelMapOption = Annotated[Optional[str], typer.Option(
+    help="YAML/JSON/CSV label map, overrides all")]
+
+# dataset columns
+IdColOption = Annotated[Optional[str], typer.Option(help="Column with unique sample ids")]
+TextColOption = Annotated[Optional[str], typer.Option(help="Column with the text")]
+AudioColOption = Annotated[Optional[str], typer.Option(
+    help="Column with audio paths (relative to the file)")]
+LabelColOption = Annotated[Optional[str], typer.Option(help="Column with the label")]
+SplitColOption = Annotated[Optional[str], typer.Option(help="Column with the split name")]
+SpeakerColOption = Annotated[Optional[str], typer.Option(help="Column with the speaker id")]
+LabelSepOption = Annotated[Optional[str], typer.Option(
+    help="Multi-label: separator in the label cell")]
+LabelGroupOption = Annotated[Optional[str], typer.Option(
+    help="Preset label grouping, e.g. goemotions ekman|sentiment")]
+
+# task options of `evaluate` and `score`
+InvalidPolicyOption = Annotated[Optional[str], typer.Option(
+    help="generative: wrong | exclude | fallback:<label>")]
+MentionOption = Annotated[Optional[str], typer.Option(help="generative: only | first | last")]
+ThresholdOption = Annotated[Optional[str], typer.Option(
+    help="multilabel: <float> | per-class | top-k:<k>")]
+TuneSplitOption = Annotated[Optional[str], typer.Option(help="multilabel: split to tune on")]
+TargetPrecisionOption = Annotated[Optional[float], typer.Option(
+    help="multilabel: per-class thresholds reach this precision")]
