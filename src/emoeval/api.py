@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__
 from .adapters.base import ModelAdapter, load_adapter
-from .datasets.base import Dataset, DatasetOptions, Row, load_dataset
+from .datasets.base import Dataset, DatasetOptions, Row, load_dataset, metadata_keys
 from .errors import EmoevalError
 from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
 from .runner import run as run_predictions
@@ -72,7 +72,10 @@ def all_label_names(rows: list[Row]) -> list[str]:
 
 
 def evaluation_task(adapter: ModelAdapter, rows: list[Row]) -> str:
-    """classification, generative (the model answers in text) or multilabel (label lists)."""
+    """dimensional (rows carry continuous targets), generative (the model answers in
+    text), multilabel (label lists) or classification."""
+    if any(r.targets is not None for r in rows):
+        return "dimensional"
     if adapter.output == "text":
         return "generative"
     if any(isinstance(r.label, list) for r in rows):
@@ -109,6 +112,8 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
     if not rows:
         raise EmoevalError(f"{dataset.spec} has no rows"
                            + (f" in split {cfg.split!r}" if cfg.split else ""))
+    if any(r.targets is not None for r in rows):
+        return prepare_dimensional_rows(rows, cfg)
     unlabelled = [r.id for r in rows if r.label is None or str(r.label) == ""]
     if unlabelled:
         raise EmoevalError(f"{len(unlabelled)} rows have no label (first: {unlabelled[0]}); "
@@ -140,15 +145,34 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
     return rows, labels, label_map
 
 
+def prepare_dimensional_rows(rows: list[Row], cfg: EvaluationConfig
+                             ) -> tuple[list[Row], list[str], dict[str, str | None]]:
+    """Rows with continuous targets: the dimensions (``--labels`` picks and orders them)
+    instead of a label set; label options do not apply."""
+    given = [flag for flag, value in (("--keep-labels", cfg.keep_labels), ("--merge", cfg.merge),
+                                      ("--label-map", cfg.label_map)) if value]
+    if given:
+        raise EmoevalError(f"{', '.join(given)} applies to class labels, and this dataset has "
+                           "continuous targets (dimensional); drop it")
+    dims = list(next(r.targets for r in rows if r.targets is not None))
+    uneven = [r.id for r in rows if r.targets is None or list(r.targets) != dims]
+    if uneven:
+        raise EmoevalError(f"{len(uneven)} rows lack the targets {', '.join(dims)} (first: "
+                           f"{uneven[0]}); every row of a dimensional dataset needs them")
+    if cfg.labels:
+        unknown = [d for d in cfg.labels if d not in dims]
+        if unknown:
+            raise EmoevalError(f"--labels names dimensions the dataset lacks: "
+                               f"{', '.join(unknown)} (has: {', '.join(dims)})")
+        dims = list(cfg.labels)
+    return stratified_limit(rows, cfg.limit, cfg.seed), dims, {}
+
+
 def detailed_table(rows: list[Row], store: PredictionStore, mapping: LabelMapping
                    ) -> pd.DataFrame:
     """One row per sample in the ``detailed_results.csv`` layout."""
     records = []
-    meta_keys: list[str] = []
-    for r in rows:
-        for k in r.metadata:
-            if k not in meta_keys:
-                meta_keys.append(k)
+    meta_keys = metadata_keys(rows)
     for r in rows:
         rec = store.records[r.id]
         out: dict[str, Any] = {"id": r.id, "label": r.label, "prediction": "",
@@ -255,6 +279,14 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     adapter.set_candidate_labels(labels)
     task = evaluation_task(adapter, rows)
     task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
+    table_options: dict[str, Any] = {}
+    if task == "dimensional":
+        from .dimensional.scoring import parse_range
+
+        value_range = (parse_range(cfg.task_options.get("target_range"), "--target-range")
+                       or dataset.target_range)
+        adapter.set_dimensions(labels, value_range)
+        table_options["value_range"] = value_range
     tune_rows: list[Row] = []
     if task == "multilabel":
         from .multilabel.scoring import tuning_rows
@@ -262,7 +294,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         # per-class thresholds are tuned on another split: predict its rows too (marked by
         # split; the scorer tunes on them and reports only the requested split)
         tune_rows = tuning_rows(dataset, rows, labels, cfg)
-    mapping = build_mapping(adapter.labels, labels, label_map, cfg.unmapped)
+    mapping = task_mapping(task, adapter, adapter.labels, labels, label_map, cfg.unmapped)
     model_fp = model_fingerprint(adapter, mapping)
     manifest = {"model_spec": cfg.model, "model_fingerprint": model_fp,
                 "dataset_spec": cfg.dataset, "split": cfg.split,
@@ -296,7 +328,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         # open-vocabulary adapters may have met new labels while predicting
         seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
         model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
-        mapping = build_mapping(model_labels, labels, label_map, cfg.unmapped)
+        mapping = task_mapping(task, adapter, model_labels, labels, label_map, cfg.unmapped)
         if task == "classification":
             table = detailed_table(rows, store, mapping)
             part = score_table(table, labels, slice_by=cfg.slice_by,
@@ -304,7 +336,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                                n_resamples=cfg.n_resamples, seed=cfg.seed)
         else:
             part, table = score_task(task, rows + tune_rows, store, model_labels, labels,
-                                     label_map, cfg)
+                                     label_map, cfg, table_options)
         results = {
             "schema_version": SCHEMA_VERSION,
             "task": task,
@@ -323,15 +355,29 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     return results
 
 
+def task_mapping(task: str, adapter: ModelAdapter, model_labels: list[str], labels: list[str],
+                 label_map: dict[str, str | None], unmapped: str):
+    """Model labels -> dataset labels (a LabelMapping), or, for continuous targets, model
+    outputs -> dimensions (a DimensionMapping with the same reporting face)."""
+    if task == "dimensional":
+        from .dimensional.names import DimensionMapping
+
+        return DimensionMapping(adapter.output, model_labels, labels)
+    return build_mapping(model_labels, labels, label_map, unmapped)
+
+
 def score_task(task: str, rows: list[Row], store: PredictionStore, model_labels: list[str],
-               labels: list[str], label_map: dict[str, str | None], cfg: EvaluationConfig
+               labels: list[str], label_map: dict[str, str | None], cfg: EvaluationConfig,
+               table_options: dict[str, Any] | None = None
                ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Build the task's detailed table from the store and score it with the task's scorer."""
+    """Build the task's detailed table from the store and score it with the task's scorer.
+    ``table_options`` go to the table builder (e.g. the dimensional value range)."""
     from .registry import EVALUATE_TABLES, SCORE_TASKS, load_class
 
     build = load_class(EVALUATE_TABLES[task])
     scorer, options = task_scorer(task, cfg.task_options)
-    table = build(rows, store, model_labels, labels, label_map, cfg.unmapped)
+    table = build(rows, store, model_labels, labels, label_map, cfg.unmapped,
+                  **(table_options or {}))
     return scorer(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
                   n_resamples=cfg.n_resamples, **options)
 

@@ -31,6 +31,10 @@ from .options import (
     SpeakerColOption,
     LabelSepOption,
     LabelGroupOption,
+    OutputNamesOption,
+    PredRangeOption,
+    TargetColsOption,
+    TargetRangeOption,
     InvalidPolicyOption,
     MentionOption,
     ThresholdOption,
@@ -117,7 +121,7 @@ def evaluate(
     split_col: SplitColOption = None,
     speaker_col: SpeakerColOption = None,
     label_sep: LabelSepOption = None,
-    target_cols: Optional[str] = typer.Option(None, help="Dimensional: target columns V,A,D"),
+    target_cols: TargetColsOption = None,
     label_group: LabelGroupOption = None,
     runtime: str = typer.Option("torch", help="hf: models: torch | onnx | onnx-int8"),
     engine: str = typer.Option("local", help="local | ray"),
@@ -140,6 +144,9 @@ def evaluate(
     threshold: ThresholdOption = None,
     tune_split: TuneSplitOption = None,
     target_precision: TargetPrecisionOption = None,
+    pred_range: PredRangeOption = None,
+    target_range: TargetRangeOption = None,
+    output_names: OutputNamesOption = None,
 ) -> None:
     """Evaluate one model on one labelled dataset: results.json, detailed_results.csv, report."""
     from .api import EvaluationConfig, evaluate_models
@@ -163,10 +170,11 @@ def evaluate(
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
                          "retries": retries, "api_key_env": api_key_env,
                          "structured_output": structured_output, "max_tokens": max_tokens,
-                         "backoff": backoff},
+                         "backoff": backoff, "output_names": _split_list(output_names)},
         task_options={"invalid_policy": invalid_policy, "mention": mention,
                       "threshold": threshold, "tune_split": tune_split,
-                      "target_precision": target_precision},
+                      "target_precision": target_precision, "pred_range": pred_range,
+                      "target_range": target_range},
         command=_command_line())
     try:
         if models:
@@ -219,9 +227,9 @@ def score(
     tune_split: TuneSplitOption = None,
     target_precision: TargetPrecisionOption = None,
     label_sep: Optional[str] = typer.Option(None, help="multilabel: separator in 'labels'"),
-    target_cols: Optional[str] = typer.Option(None, help="dimensional: dimensions V,A,D"),
-    pred_range: Optional[str] = typer.Option(None, help="dimensional: prediction range lo,hi"),
-    target_range: Optional[str] = typer.Option(None, help="dimensional: target range lo,hi"),
+    target_cols: TargetColsOption = None,
+    pred_range: PredRangeOption = None,
+    target_range: TargetRangeOption = None,
 ) -> None:
     """Score an existing predictions file without any model (``--task`` picks the scorer)."""
     from .api import score_file

@@ -30,7 +30,11 @@ SpeakerColOption = Annotated[Optional[str], typer.Option(help="Column with the s
 LabelSepOption = Annotated[Optional[str], typer.Option(
     help="Multi-label: separator in the label cell")]
 LabelGroupOption = Annotated[Optional[str], typer.Option(
-    help="Preset label grouping, e.g. goemotions ekman|sentiment")]
+    "--label-group", "--perspective",
+    help="Preset grouping: goemotions ekman|sentiment; emobank perspective "
+         "reader|writer|combined")]
+TargetColsOption = Annotated[Optional[str], typer.Option(
+    help="Dimensional: columns with continuous targets, e.g. V,A,D")]
 
 # task options of `evaluate` and `score`
 InvalidPolicyOption = Annotated[Optional[str], typer.Option(
@@ -41,3 +45,11 @@ ThresholdOption = Annotated[Optional[str], typer.Option(
 TuneSplitOption = Annotated[Optional[str], typer.Option(help="multilabel: split to tune on")]
 TargetPrecisionOption = Annotated[Optional[float], typer.Option(
     help="multilabel: per-class thresholds reach this precision")]
+PredRangeOption = Annotated[Optional[str], typer.Option(
+    help="dimensional: scale of the predictions lo,hi (with --target-range: mapped onto it)")]
+TargetRangeOption = Annotated[Optional[str], typer.Option(
+    help="dimensional: scale of the targets lo,hi")]
+
+# model options
+OutputNamesOption = Annotated[Optional[str], typer.Option(
+    help="Regression heads: names of the outputs in order, e.g. arousal,dominance,valence")]

@@ -56,6 +56,7 @@ SCORE_TASKS: dict[str, tuple[str, str]] = {
 EVALUATE_TABLES: dict[str, str] = {
     "generative": "emoeval.generative.scoring:response_table",
     "multilabel": "emoeval.multilabel.scoring:multilabel_table",
+    "dimensional": "emoeval.dimensional.scoring:dimensional_table",
 }
 
 # results.json "task" -> "module:function(results, out_dir) -> list of written paths"

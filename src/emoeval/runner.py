@@ -49,11 +49,13 @@ def size_key(row: Row) -> float:
     return float(len(row.text or ""))
 
 
-def check_scores(scores: np.ndarray) -> str | None:
-    """Per-row error for a score vector, or None when it is usable."""
+def check_scores(scores: np.ndarray, output: str = "scores") -> str | None:
+    """Per-row error for a score vector, or None when it is usable. Regression values
+    (``output == "values"``) may all be zero: only scores can abstain."""
     if not np.all(np.isfinite(scores)):
-        return "NaN or infinite score from the model"
-    if not np.any(scores):
+        return ("NaN or infinite value from the model" if output == "values"
+                else "NaN or infinite score from the model")
+    if output == "scores" and not np.any(scores):
         return ABSTAINED
     return None
 
@@ -143,7 +145,7 @@ def _record(sample_id: str, adapter: ModelAdapter, output: Any, error: str | Non
         return Record(sample_id, None, None, latency_ms, text=output)
     # labels read after predict: open-vocabulary adapters may grow them
     scores = dict(zip(adapter.labels, (float(v) for v in output)))
-    return Record(sample_id, scores, check_scores(output), latency_ms)
+    return Record(sample_id, scores, check_scores(output, adapter.output), latency_ms)
 
 
 def default_decode_workers(cores: int) -> int:

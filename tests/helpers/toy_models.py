@@ -45,3 +45,29 @@ def slow_logged(texts):
             for text in texts:
                 f.write(text.replace("\n", " ") + "\n")
     return keyword_label(texts)
+
+
+RATING_CALLS = []
+
+
+def rating_values(texts):
+    """A regression model: {valence, arousal, dominance} per text, from word counts.
+
+    'nan' in the text gives a NaN arousal (a per-sample error), 'zero' all-zero outputs
+    (values, not an abstention). Records every input it is called with in RATING_CALLS.
+    """
+    RATING_CALLS.extend(texts)
+    out = []
+    for text in texts:
+        words = text.lower().split()
+        if "zero" in words:
+            out.append({"valence": 0.0, "arousal": 0.0, "dominance": 0.0})
+            continue
+        valence = 3.0 + sum(w in ("good", "happy", "love") for w in words) \
+            - sum(w in ("bad", "sad", "hate") for w in words)
+        arousal = float("nan") if "nan" in words else 1.0 + 0.5 * len(words) % 4
+        out.append({"valence": valence, "arousal": arousal, "dominance": 2.5 + 0.1 * len(text)})
+    return out
+
+
+rating_values.output = "values"

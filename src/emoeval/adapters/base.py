@@ -8,6 +8,12 @@ Score conventions (the runner enforces them per sample):
 - each row holds one score per ``labels`` entry, ideally probabilities;
 - a row of all zeros is an **abstention** (e.g. a lexicon with no hit): recorded per sample;
 - a NaN or infinite score is a per-sample error.
+
+A regression model (``output = "values"``: an ``hf:`` head with ``problem_type
+"regression"``, a ridge probe) returns one continuous value per output instead, its
+``labels`` naming the outputs (``valence``, ``arousal``, ... or ``V``, ``A``, ``D``); zeros
+are values there, not abstentions, and only a non-finite value is an error.
+:mod:`emoeval.dimensional.names` matches output names to the dataset's dimensions.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ class ModelAdapter:
     modality: str = "text"
     #: target sampling rate for audio models
     sampling_rate: int | None = None
-    #: "scores" (a score matrix over ``labels``) or "text" (free-text answers, one string per
+    #: "scores" (a score matrix over ``labels``), "values" (continuous predictions, one
+    #: column per output named in ``labels``) or "text" (free-text answers, one string per
     #: input, or a SampleError for an input that failed, e.g. a transport error)
     output: str = "scores"
 
@@ -50,6 +57,12 @@ class ModelAdapter:
     def set_candidate_labels(self, dataset_labels: list[str]) -> None:
         """Called before predicting. Open-vocabulary adapters (zero-shot) adopt the
         dataset's labels as their own; closed-vocabulary ones ignore it."""
+
+    def set_dimensions(self, dimensions: list[str], value_range: tuple[float, float] | None
+                       ) -> None:
+        """Called before predicting on a dimensional dataset (rows with continuous targets):
+        the dimensions to rate and their scale when known (EmoBank: 1-5). Adapters that
+        answer in text (``llm:``) switch to a rating prompt; others ignore it."""
 
     def check_rows(self, rows: list) -> None:
         """Called before predicting: refuse rows the model must not be evaluated on (a

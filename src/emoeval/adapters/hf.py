@@ -3,6 +3,12 @@
 The model class is chosen from the config: a ``model_type`` registered for audio
 classification loads with ``AutoModelForAudioClassification`` and its feature extractor,
 anything else with ``AutoModelForSequenceClassification`` and its tokenizer.
+
+A head with ``problem_type "regression"`` (or a single output, which softmax would pin at 1)
+predicts continuous values (``output = "values"``): its raw outputs, named by ``id2label``
+or by the ``output_names`` option (``--output-names arousal,dominance,valence``). A
+regression head the checkpoint does not hold (transformers would initialise it at random)
+is refused; a fresh classification head is loaded, so screening can inspect and judge it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import numpy as np
 
 from ..errors import EmoevalError
 from .base import ModelAdapter, files_digest, padding_groups
+
+REGRESSION = "regression"
 
 # PyTorch weights only: an exported .onnx beside them is another model (onnx:), and must not
 # change this one's size or fingerprint (the --runtime cache key)
@@ -50,10 +58,81 @@ def describe_load_error(name_or_path: str, exc: Exception) -> EmoevalError:
     return EmoevalError(f"could not load model {name_or_path!r}: {text}")
 
 
+class FreshHeadError(EmoevalError):
+    """A regression head missing from the checkpoint. ``needs_custom_loader``: the
+    checkpoint declares a model class transformers does not know (its head is built by the
+    model card's own code, e.g. audeering's msp-dim ``EmotionModel``)."""
+
+    def __init__(self, message: str, needs_custom_loader: bool):
+        super().__init__(message)
+        self.needs_custom_loader = needs_custom_loader
+
+
+def is_regression(config: Any) -> bool:
+    """Continuous outputs: ``problem_type "regression"``, or a single output with no problem
+    type (as transformers itself treats ``num_labels == 1``)."""
+    if config.problem_type is not None:
+        return config.problem_type == REGRESSION
+    return config.num_labels == 1
+
+
+def parse_output_names(value: list[str] | str | None) -> list[str] | None:
+    """``"arousal, dominance,valence"`` or a list -> stripped names; None when not given."""
+    if value is None:
+        return None
+    names = [str(n).strip() for n in (value.split(",") if isinstance(value, str) else value)]
+    if not names or any(not n for n in names):
+        raise EmoevalError(f"--output-names {value!r} has an empty name; give one name per "
+                           "model output, comma-separated (e.g. arousal,dominance,valence)")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise EmoevalError(f"--output-names names {', '.join(repeated)} more than once; "
+                           "give each model output its own name")
+    return names
+
+
+def check_output_names(argument: str, config: Any, names: list[str] | None) -> None:
+    """``output_names`` renames a regression head's outputs, one name per output."""
+    if names is None:
+        return
+    if not is_regression(config):
+        raise EmoevalError(f"--output-names applies to regression heads; {argument} is a "
+                           f"classification head (problem_type {config.problem_type!r}) whose "
+                           "labels are mapped with --label-map")
+    if len(names) != config.num_labels:
+        raise EmoevalError(f"--output-names gives {len(names)} names ({', '.join(names)}) but "
+                           f"{argument} has {config.num_labels} outputs; give exactly "
+                           f"{config.num_labels}, in the order of its outputs")
+
+
+def refuse_fresh_regression_head(adapter: "HFAdapter") -> None:
+    """Raise FreshHeadError when the regression head's weights were not in the checkpoint."""
+    # screening's reading of loading_info (head vs body keys), imported only for regression
+    from ..screening.inspection import known_to_transformers, loading_report
+    from ..screening.verdict import shorten
+
+    report = loading_report(adapter) or {}
+    head = report.get("head_newly_initialised") or []
+    if not head:
+        return
+    architectures = list(adapter.config.architectures or [])
+    custom = [a for a in architectures if not known_to_transformers(a)]
+    unexpected = report.get("unexpected") or []
+    found = (f"; the checkpoint's own head weights ({shorten(unexpected)}) belong to its "
+             f"model class {', '.join(custom or architectures)}" if unexpected else "")
+    raise FreshHeadError(
+        f"{adapter.argument} has no trained head for its regression outputs "
+        f"({', '.join(adapter.labels)}): {shorten(head)} are missing from the checkpoint and "
+        f"would be initialised at random{found}; it needs a custom loader (the model card's "
+        "code) through a python: adapter, e.g. python:my_loader:predict",
+        needs_custom_loader=bool(custom))
+
+
 class HFAdapter(ModelAdapter):
     name = "hf"
 
-    def __init__(self, argument: str, spec: str = "", device: str | None = None, **options: Any):
+    def __init__(self, argument: str, spec: str = "", device: str | None = None,
+                 output_names: list[str] | str | None = None, **options: Any):
         super().__init__(argument, spec, **options)
         import torch
         import transformers
@@ -65,6 +144,8 @@ class HFAdapter(ModelAdapter):
         except Exception as exc:
             raise describe_load_error(argument, exc) from None
         self.config = config
+        self.output_names = parse_output_names(output_names)
+        check_output_names(argument, config, self.output_names)  # before the slow load
         is_audio = config.model_type in modeling_auto.MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
         self.modality = "audio" if is_audio else "text"
         try:
@@ -90,8 +171,11 @@ class HFAdapter(ModelAdapter):
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
         id2label = self.model.config.id2label
-        self._labels = [str(id2label[i]) for i in sorted(id2label)]
+        self._labels = self.output_names or [str(id2label[i]) for i in sorted(id2label)]
         self.multi_label = self.model.config.problem_type == "multi_label_classification"
+        if is_regression(self.model.config):
+            self.output = "values"
+            refuse_fresh_regression_head(self)
         self.model_dir = resolve_model_dir(argument)
 
     @property
@@ -106,6 +190,8 @@ class HFAdapter(ModelAdapter):
         with torch.inference_mode():
             encoded = {k: v.to(self.device) for k, v in encoded.items()}
             logits = self.model(**encoded).logits.float()
+            if self.output == "values":  # regression: the outputs are the predictions
+                return logits.cpu().numpy().astype(np.float64)
             probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, -1)
         return probs.cpu().numpy().astype(np.float64)
 
@@ -146,6 +232,8 @@ class HFAdapter(ModelAdapter):
             if self.model_dir and os.path.isfile(path):
                 with open(path, encoding="utf-8", errors="replace") as f:
                     parts.append(f"{name}:{f.read()}")
+        if self.output_names:  # renamed outputs mean other dimensions
+            parts.append("output_names:" + ",".join(self.output_names))
         return parts
 
     def efficiency(self) -> dict[str, Any]:

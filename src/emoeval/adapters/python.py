@@ -4,6 +4,11 @@ The callable takes a list of inputs (strings for text, float32 arrays at 16 kHz 
 or the file paths with ``modality=path``) and returns, per input, either a
 ``{label: score}`` dict or a label string (scored as probability 1). Its label space is the
 dataset's labels plus any other label it returns.
+
+A regression model (continuous targets, e.g. valence/arousal/dominance) sets the attribute
+``fn.output = "values"`` and returns ``{output name: value}`` per input; a name it leaves out
+is a missing value (NaN: that sample's error), never 0. This is also the way to evaluate a
+model that needs its own loading code (e.g. a custom regression head class).
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ class PythonAdapter(ModelAdapter):
         self.modality = modality or getattr(self.fn, "modality", None)
         self.sampling_rate = getattr(self.fn, "sampling_rate", sampling_rate)
         self._labels: list[str] = list(getattr(self.fn, "labels", []) or [])
+        self.output = getattr(self.fn, "output", "scores")
+        if self.output not in ("scores", "values"):
+            raise EmoevalError(f"{argument}: fn.output {self.output!r} must be 'scores' or "
+                               "'values' (answers in text: return strings from an llm: model)")
         try:
             self._source = inspect.getsource(self.fn)
         except (OSError, TypeError):
@@ -53,6 +62,8 @@ class PythonAdapter(ModelAdapter):
         return self._labels
 
     def set_candidate_labels(self, dataset_labels: list[str]) -> None:
+        if self.output == "values":  # outputs are named by the function, matched later
+            return
         for label in dataset_labels:
             if label not in self._labels:
                 self._labels.append(label)
@@ -67,7 +78,9 @@ class PythonAdapter(ModelAdapter):
                 if str(label) not in self._labels:
                     self._labels.append(str(label))
         index = {label: j for j, label in enumerate(self._labels)}
-        scores = np.zeros((len(inputs), len(self._labels)))
+        # a regression output left out is unknown, a class left out scores 0
+        scores = np.full((len(inputs), len(self._labels)),
+                         np.nan if self.output == "values" else 0.0)
         for i, out in enumerate(outputs):
             if isinstance(out, dict):
                 for label, value in out.items():

@@ -15,6 +15,10 @@ from ..errors import EmoevalError
 from ..registry import DATASET_SOURCES, load_class, parse_spec
 
 
+#: the label of a row that carries continuous targets instead of a class (see Row.targets)
+DIMENSIONAL_LABEL = "dimensional"
+
+
 @dataclass
 class Row:
     """One labelled sample.
@@ -67,6 +71,8 @@ class Dataset:
     name: str = "dataset"
     #: split used when --split is not given; None = all rows
     default_split: str | None = None
+    #: dimensional: the scale of the targets when the corpus defines it (EmoBank 1-5)
+    target_range: tuple[float, float] | None = None
 
     def __init__(self, argument: str, options: DatasetOptions | None = None, spec: str = ""):
         self.argument = argument
@@ -92,7 +98,18 @@ class Dataset:
         h = hashlib.sha256(self.spec.encode())
         for r in rows:
             h.update(f"\x00{r.id}\x01{r.label}\x01{r.text or ''}\x01{r.audio or ''}".encode())
+            if r.targets is not None:
+                h.update(repr(sorted(r.targets.items())).encode())
         return h.hexdigest()[:16]
+
+
+def metadata_keys(rows: list[Row]) -> list[str]:
+    """Every metadata key of ``rows``, in order of first appearance (the metadata columns of
+    a detailed table)."""
+    keys: dict[str, None] = {}
+    for row in rows:
+        keys.update(dict.fromkeys(row.metadata))
+    return list(keys)
 
 
 def check_unique_ids(rows: list[Row], spec: str) -> None:

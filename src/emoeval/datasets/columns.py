@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import EmoevalError
-from .base import DatasetOptions
+from .base import DIMENSIONAL_LABEL, DatasetOptions
 
 TEXT_COLUMNS = ("text", "sentence", "utterance", "transcript")
 AUDIO_COLUMNS = ("audio", "path", "file", "file_name", "filename", "audio_path")
@@ -29,9 +29,10 @@ LANGUAGE_COLUMNS = ("language", "lang")
 
 @dataclass
 class Columns:
-    """The columns a source reads; ``text`` xor ``audio`` is set."""
+    """The columns a source reads; ``text`` xor ``audio`` is set. ``label`` is None only
+    for a dimensional table without a label column."""
 
-    label: str
+    label: str | None
     id: str | None = None
     text: str | None = None
     audio: str | None = None
@@ -39,6 +40,8 @@ class Columns:
     speaker: str | None = None
     gender: str | None = None
     language: str | None = None
+    #: dimensional: the columns holding continuous targets, named as the dimensions
+    targets: list[str] | None = None
 
 
 def find_column(available: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -80,14 +83,16 @@ def resolve_columns(available: list[str], options: DatasetOptions, where: str,
             f"no text or audio column in {where} (looked for {', '.join(TEXT_COLUMNS)} / "
             f"{', '.join(AUDIO_COLUMNS)}); give --text-col or --audio-col; available columns: "
             f"{', '.join(available)}")
+    targets = [_named(t, "--target-cols", available, where) for t in o.target_cols or []]
     label = _named(o.label_col, "--label-col", available, where) or find_column(
         available, LABEL_COLUMNS)
-    if not label:
+    if not label and not targets:
         raise EmoevalError(
             f"no label column in {where} (looked for {', '.join(LABEL_COLUMNS)}); give "
-            f"--label-col; available columns: {', '.join(available)}")
+            f"--label-col (or --target-cols for continuous targets); available columns: "
+            f"{', '.join(available)}")
     return Columns(
-        label=label, text=text, audio=audio,
+        label=label, text=text, audio=audio, targets=targets or None,
         id=_named(o.id_col, "--id-col", available, where) or find_column(available, ("id",)),
         split=_named(o.split_col, "--split-col", available, where)
         or find_column(available, ("split",)),
@@ -132,6 +137,29 @@ def label_value(value: Any, label_sep: str | None = None) -> str | list[str] | N
     return text
 
 
+def row_label(record: dict[str, Any], cols: Columns, label_sep: str | None = None
+              ) -> str | list[str] | None:
+    """The row's label; the constant ``"dimensional"`` for a dimensional table without a
+    label column (the core requires a label on every row)."""
+    if cols.label is None:
+        return DIMENSIONAL_LABEL
+    return label_value(record.get(cols.label), label_sep)
+
+
+def target_values(record: dict[str, Any], cols: Columns) -> dict[str, float] | None:
+    """``{dimension: value}`` from the target columns (NaN for an empty or non-numeric
+    cell), or None for a table without targets."""
+    if not cols.targets:
+        return None
+    values = {}
+    for column in cols.targets:
+        try:
+            values[column] = float(cell_str(record.get(column)).strip())
+        except ValueError:
+            values[column] = math.nan
+    return values
+
+
 def _label_list(items: Any) -> list[str]:
     names = [cell_str(item).strip() for item in items]
     return list(dict.fromkeys(name for name in names if name))  # unique, in order
@@ -140,7 +168,7 @@ def _label_list(items: Any) -> list[str]:
 def row_metadata(record: dict[str, Any], cols: Columns) -> dict[str, str]:
     """Every column not used as id/input/label/split, as strings; speaker, gender and
     language under those fixed keys whatever their column is called."""
-    used = {cols.id, cols.text, cols.audio, cols.label, cols.split}
+    used = {cols.id, cols.text, cols.audio, cols.label, cols.split, *(cols.targets or [])}
     renamed = {cols.speaker: "speaker", cols.gender: "gender", cols.language: "language"}
     renamed.pop(None, None)
     meta = {k: cell_str(v) for k, v in record.items() if k not in used and k not in renamed}

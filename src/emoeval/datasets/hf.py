@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import EmoevalError
 from .base import Dataset, Row
-from .columns import cell_str, resolve_columns, row_metadata
+from .columns import cell_str, resolve_columns, row_label, row_metadata, target_values
 from .files import AUDIO_EXTENSIONS, is_audio, pick_default_split, unknown_split
 
 # magic bytes -> suffix, for embedded audio without a path (libsndfile also sniffs content)
@@ -151,8 +151,10 @@ class HFDataset(Dataset):
             row_id = cell_str(record.get(cols.id)) if cols.id else ""
             rows.append(Row(
                 id=row_id or f"{split or 'all'}-{number}",
-                label=cell_str(record.get(cols.label)) or None,
-                text=text, audio=audio, split=split, metadata=row_metadata(record, cols)))
+                label=(cell_str(record.get(cols.label)) or None) if cols.label
+                else row_label(record, cols),
+                text=text, audio=audio, split=split, metadata=row_metadata(record, cols),
+                targets=target_values(record, cols)))
         return rows
 
     def _audio_path(self, value: Any, cache: Path) -> str:

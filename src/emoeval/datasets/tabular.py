@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import EmoevalError
 from .base import Dataset, Row
-from .columns import Columns, cell_str, label_value, resolve_columns, row_metadata
+from .columns import Columns, cell_str, resolve_columns, row_label, row_metadata, target_values
 from .files import is_audio, unknown_split
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".json": "jsonl",
@@ -138,9 +138,9 @@ class TabularDataset(Dataset):
                 text = cell_str(record.get(cols.text))
             rows.append(Row(
                 id=self._row_id(record, cols, audio, root, row_split, number),
-                label=label_value(record.get(cols.label), self.options.label_sep),
+                label=row_label(record, cols, self.options.label_sep),
                 text=text, audio=audio, split=row_split,
-                metadata=row_metadata(record, cols)))
+                metadata=row_metadata(record, cols), targets=target_values(record, cols)))
         return rows
 
     @staticmethod

@@ -123,6 +123,11 @@ def _definitions(r: Mapping[str, Any]) -> list[str]:
                   f"{mapping.get('formula')}.", ""]
     else:
         lines += ["Predictions were scored as given (no range mapping).", ""]
+    outputs = (r.get("label_mapping") or {}).get("dimension_to_output")
+    if outputs:
+        lines += ["Model outputs used: " + ", ".join(f"{dim} <- `{output}`"
+                                                    for dim, output in outputs.items())
+                  + ".", ""]
     return lines
 
 

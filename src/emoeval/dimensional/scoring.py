@@ -184,3 +184,56 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])
     return part, table
+
+
+def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels: list[str],
+                      label_map: dict[str, str | None], unmapped: str,
+                      value_range: tuple[float, float] | None = None) -> pd.DataFrame:
+    """``evaluate`` on rows with continuous targets: ``id``, ``<D>_true``, ``<D>_pred`` per
+    dimension, ``error`` and the metadata, read from the prediction store.
+
+    A regression model's outputs are matched to the dimensions by name
+    (:func:`emoeval.dimensional.names.match_dimensions`); a text answer is read by
+    :mod:`emoeval.dimensional.answers`, which adds ``response`` and ``status`` columns and
+    turns an unusable answer into the row's error. ``label_map`` and ``unmapped`` do not apply.
+    """
+    from ..datasets.base import metadata_keys
+    from .names import match_dimensions
+
+    dims = list(dataset_labels)
+    meta_keys = metadata_keys(rows)
+    records_by_row = [store.records[row.id] for row in rows]
+    answers = any(record.text is not None for record in records_by_row)
+    outputs = ({} if answers or not any(r.scores for r in records_by_row)
+               else match_dimensions(list(model_labels), dims))
+    parsed = None
+    if answers:
+        from .answers import dimensional_answer_columns
+
+        parsed = dimensional_answer_columns([r.text for r in records_by_row],
+                                            [r.error for r in records_by_row], dims,
+                                            value_range)
+    table_rows = []
+    for index, (row, record) in enumerate(zip(rows, records_by_row)):
+        out: dict[str, Any] = {"id": row.id}
+        targets = row.targets or {}
+        for dim in dims:
+            out[f"{dim}{TRUE_SUFFIX}"] = targets.get(dim, np.nan)
+            if parsed is not None:
+                out[f"{dim}{PRED_SUFFIX}"] = parsed[f"{dim}{PRED_SUFFIX}"].iloc[index]
+            elif record.scores is not None and not record.error:
+                out[f"{dim}{PRED_SUFFIX}"] = record.scores.get(outputs[dim], np.nan)
+            else:
+                out[f"{dim}{PRED_SUFFIX}"] = np.nan
+        out["error"] = (parsed["error"].iloc[index] if parsed is not None
+                        else record.error or "")
+        if parsed is not None:
+            out["response"] = record.text or ""
+            out["status"] = parsed["status"].iloc[index]
+        for key in meta_keys:
+            out[key] = row.metadata.get(key, "")
+        table_rows.append(out)
+    columns = [c for d in dims for c in (f"{d}{TRUE_SUFFIX}", f"{d}{PRED_SUFFIX}")]
+    columns = ["id", *columns, "error", *(["response", "status"] if parsed is not None else []),
+               *meta_keys]
+    return pd.DataFrame.from_records(table_rows, columns=columns)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..datasets.base import metadata_keys
 from ..errors import EmoevalError
 from ..metrics.classification import classification_summary
 from ..scoring import is_blank, score_table
@@ -279,11 +280,7 @@ def response_table(rows: list, store, model_labels: list[str], dataset_labels: l
     if any(isinstance(row.label, list) for row in rows):
         raise EmoevalError("a text-answer model (llm:) is scored against one label per sample, "
                            "but this dataset is multi-label; use a single-label dataset")
-    meta_keys: list[str] = []
-    for row in rows:
-        for key in row.metadata:
-            if key not in meta_keys:
-                meta_keys.append(key)
+    meta_keys = metadata_keys(rows)
     records = []
     for row in rows:
         record = store.records[row.id]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..datasets.base import metadata_keys
 from ..datasets.columns import label_value
 from ..errors import EmoevalError
 from ..metrics.multilabel import (
@@ -462,9 +463,7 @@ def multilabel_table(rows: list, store: Any, model_labels: list[str],
     for m, d in mapping.model_to_dataset.items():
         if d is not None:
             sources[d].append(m)
-    meta_keys: list[str] = []
-    for r in rows:
-        meta_keys += [k for k in r.metadata if k not in meta_keys]
+    meta_keys = metadata_keys(rows)
     records = []
     for r in rows:
         rec = store.records[r.id]

@@ -6,6 +6,11 @@ package (torch 2.13's dynamo exporter also needs ``onnxscript`` and its dependen
 traces wav2vec2-style audio and BERT-style text classifiers, and below 2 GB it writes one
 self-contained file. A model whose weights end up outside the graph gets them gathered into
 one ``model.fp32.onnx.data`` beside it, the name the ``onnx:`` adapter counts.
+
+Files are written into a hidden staging folder beside the target (``.export-<host>-<pid>-*``,
+``.quantize-...``) and moved in when finished. A process killed mid-export (``kill -9``)
+leaves its staging folder behind; the next export or quantization in that folder removes it
+once its owner is gone (:func:`remove_stale_staging`).
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
+import time
 import warnings
 from typing import Any
 
@@ -23,12 +31,16 @@ import numpy as np
 
 from ..adapters.base import ModelAdapter, load_adapter
 from ..errors import EmoevalError
+from ..registry import MODEL_ADAPTERS, parse_spec
 from . import FP32_FILE, INT8_FILE, MANIFEST_FILE
 
 #: bump when the exported graph changes, so cached exports are redone
 EXPORT_FORMAT = 1
 OPSET = 17
 EXAMPLE_TEXTS = ["an example sentence to trace the model with", "a second one"]
+STAGING_KINDS = ("export", "quantize")
+#: a staging folder this old is abandoned whoever made it: an export takes minutes
+STALE_AFTER_SECONDS = 6 * 3600
 
 
 def load_torch_model(spec: str) -> ModelAdapter:
@@ -42,6 +54,80 @@ def load_torch_model(spec: str) -> ModelAdapter:
 def source_fingerprint(adapter: ModelAdapter) -> str:
     """The hf model's fingerprint (spec, weights, preprocessing) and the export format."""
     return hashlib.sha256(f"{adapter.fingerprint()}:{EXPORT_FORMAT}".encode()).hexdigest()[:16]
+
+
+def source_fingerprint_of_files(spec: str) -> str:
+    """:func:`source_fingerprint` of the ``hf:`` model ``spec`` without loading its weights.
+
+    The ``hf:`` adapter's fingerprint reads only the spec, the weight files' digest and the
+    config and preprocessing files, so an adapter with its config but no model computes the
+    same one (tested against a loaded adapter). Raises what reading the config raises.
+    """
+    import transformers
+
+    from ..adapters.hf import HFAdapter, resolve_model_dir
+
+    argument = parse_spec(spec, MODEL_ADAPTERS, "model").argument
+    unloaded = HFAdapter.__new__(HFAdapter)
+    ModelAdapter.__init__(unloaded, argument, spec)
+    unloaded.config = transformers.AutoConfig.from_pretrained(argument)
+    unloaded.model_dir = resolve_model_dir(argument)
+    return source_fingerprint(unloaded)
+
+
+def host_tag() -> str:
+    """This machine's name, reduced to [A-Za-z0-9_] (it sits between hyphens)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+
+
+def make_staging(folder: str, kind: str) -> str:
+    """A new hidden staging folder in ``folder``, named after this host and process so a
+    later run can tell whether its owner is still alive; stale ones go first."""
+    remove_stale_staging(folder)
+    return tempfile.mkdtemp(prefix=f".{kind}-{host_tag()}-{os.getpid()}-", dir=folder)
+
+
+def process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: asks whether the process exists, sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True
+
+
+def staging_is_stale(path: str, name: str) -> bool:
+    """A staging folder of a dead process on this host, or one older than
+    ``STALE_AFTER_SECONDS`` (another host's, or named before owners were recorded)."""
+    parts = name.split("-")  # .export-<host>-<pid>-<random>; mkdtemp's random has no "-"
+    if len(parts) == 4 and parts[1] == host_tag() and parts[2].isdigit() and int(parts[2]) > 0:
+        return not process_alive(int(parts[2]))
+    return time.time() - os.lstat(path).st_mtime > STALE_AFTER_SECONDS
+
+
+def remove_stale_staging(folder: str) -> list[str]:
+    """Remove the staging folders in ``folder`` that no running export will finish; a live
+    one (another process exporting into the same folder right now) is left alone."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(tuple(f".{kind}-" for kind in STAGING_KINDS))
+                and entry.is_dir(follow_symlinks=False)):
+            continue
+        try:
+            stale = staging_is_stale(entry.path, entry.name)
+        except FileNotFoundError:  # its owner finished and removed it meanwhile
+            continue
+        if stale:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
 
 
 def example_inputs(adapter: ModelAdapter) -> dict[str, Any]:
@@ -143,7 +229,7 @@ def export_onnx(adapter: ModelAdapter, folder: str) -> str:
     names, args = positional_inputs(adapter.model, inputs)
     axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "length"} for name in names}
     axes["logits"] = {0: "batch"}
-    staging = tempfile.mkdtemp(prefix=".export-", dir=folder)
+    staging = make_staging(folder, "export")
     try:
         staged = os.path.join(staging, FP32_FILE)
         with warnings.catch_warnings(), torch.no_grad():
@@ -185,6 +271,12 @@ def write_manifest(folder: str, manifest: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def export_is_current(folder: str, fingerprint: str) -> bool:
+    """``folder`` holds an FP32 export made from the model with this source fingerprint."""
+    return (read_manifest(folder).get("source_fingerprint") == fingerprint
+            and os.path.isfile(os.path.join(folder, FP32_FILE)))
+
+
 def ensure_export(adapter: ModelAdapter, folder: str) -> str:
     """``folder/model.fp32.onnx`` for this model: reused when ``export.json`` says it was
     made from the same weights and preprocessing, exported (again) otherwise."""
@@ -192,8 +284,7 @@ def ensure_export(adapter: ModelAdapter, folder: str) -> str:
 
     fingerprint = source_fingerprint(adapter)
     path = os.path.join(folder, FP32_FILE)
-    manifest = read_manifest(folder)
-    if manifest.get("source_fingerprint") == fingerprint and os.path.isfile(path):
+    if export_is_current(folder, fingerprint):
         return path
     stale = os.path.join(folder, INT8_FILE)
     if os.path.isfile(stale):  # an INT8 model of other weights must not survive

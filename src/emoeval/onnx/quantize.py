@@ -15,7 +15,6 @@ import contextlib
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from ..errors import EmoevalError
 from . import INT8_FILE
-from .export import install_files, size_bytes, uses_external_data
+from .export import install_files, make_staging, size_bytes, uses_external_data
 from .verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, Reference, Verification, \
     interleaved_latency, verify
 
@@ -174,7 +173,7 @@ def build_int8(fp32_path: str, folder: str, reference: Reference, ops: str = "ma
     if ops not in OPS_OPTIONS:
         raise EmoevalError(f"--ops {ops!r}: choose one of {', '.join(OPS_OPTIONS)}")
     names = list(OP_CHOICES) if ops == "auto" else [ops]
-    staging = tempfile.mkdtemp(prefix=".quantize-", dir=folder)
+    staging = make_staging(folder, "quantize")
     try:
         pre_path = os.path.join(staging, "model.pre.onnx")
         preprocess(fp32_path, pre_path)

@@ -1,5 +1,7 @@
 """Probe heads: scikit-learn fits, saved as plain arrays and run with numpy.
 
+Classifier heads (rows with class labels), whose ``scores`` are probabilities:
+
 ``logreg``: standardised features into logistic regression; single-label is one
 multinomial model, multi-label one binary model per label. ``mlp``: scikit-learn's
 ``MLPClassifier`` (one ReLU hidden layer, Adam, early stopping on a held-out tenth),
@@ -11,6 +13,14 @@ ensemble: on GoEmotions three networks lifted macro F1 from about 0.40 to 0.43).
 formula): per binary problem for multi-label logreg, by sample weight for single-label mlp
 (multi-label mlp has one loss over all labels and no per-label weight; it is left
 unweighted, and the train report says so).
+
+Regression head (rows with continuous targets, e.g. EmoBank's V, A, D), whose ``scores`` are
+the predicted values themselves (output function ``identity``):
+
+``ridge``: standardised features into scikit-learn's ``Ridge``, one multi-output model (one
+weight column and intercept per dimension, all with the same ``alpha``). ``alpha`` is the
+penalty strength (larger = smoother), scikit-learn's own parameter, not an inverse like the
+classifiers' ``C``; it applies to the standardised features.
 
 A fitted head is saved as ``head.npz``: the scaler's mean and scale, each network's weight
 matrices and biases (``n{k}_w{i}``, ``n{k}_b{i}``), the output function and the labels. No pickle: loading a head runs no code, and its
@@ -30,7 +40,9 @@ import numpy as np
 
 from ..errors import EmoevalError
 
-HEADS = ("logreg", "mlp")
+CLASSIFIER_HEADS = ("logreg", "mlp")
+REGRESSION_HEADS = ("ridge",)
+HEADS = CLASSIFIER_HEADS + REGRESSION_HEADS
 HEAD_FILE = "head.npz"
 
 
@@ -43,7 +55,8 @@ class Head:
     scale: np.ndarray
     #: one (weights, biases) pair of layer lists per network; their outputs are averaged
     networks: list[tuple[list[np.ndarray], list[np.ndarray]]]
-    #: "softmax" (one distribution) or "sigmoid" (independent per label)
+    #: "softmax" (one distribution), "sigmoid" (independent per label) or "identity"
+    #: (regression values, one per dimension named in ``labels``)
     output: str
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -56,6 +69,8 @@ class Head:
         for w, b in zip(weights[:-1], biases[:-1]):
             x = np.maximum(x @ w + b, 0.0)
         z = x @ weights[-1] + biases[-1]
+        if self.output == "identity":
+            return z
         if self.output == "sigmoid":
             return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
         z = z - z.max(axis=1, keepdims=True)
@@ -63,7 +78,8 @@ class Head:
         return e / e.sum(axis=1, keepdims=True)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
-        """(n, dim) features -> (n, n_labels) probabilities (averaged over the networks)."""
+        """(n, dim) features -> (n, n_labels) probabilities (averaged over the networks),
+        or, for a regression head, the predicted values."""
         x = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale
         return np.mean([self._network_scores(x, w, b) for w, b in self.networks], axis=0)
 
@@ -122,13 +138,20 @@ def _scaler(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def fit_head(features: np.ndarray, targets: np.ndarray, labels: list[str], *,
              multi_label: bool, kind: str = "logreg", class_weight: str | None = "balanced",
              c: float = 1.0, hidden: int = 512, seed: int = 0, max_iter: int = 1000,
-             networks: int = 1) -> Head:
-    """Fit a head. ``targets``: (n, n_labels) bool for multi-label, else (n,) label indices.
-    ``networks``: mlp only, how many networks (seeds) to average."""
+             networks: int = 1, alpha: float = 1.0) -> Head:
+    """Fit a head. ``targets``: (n, n_labels) bool for multi-label, (n,) label indices for
+    single-label, (n, n_dimensions) floats for ``ridge`` (``labels`` then names the
+    dimensions). ``c``: classifiers only; ``alpha``: ridge only (``class_weight``,
+    ``multi_label`` and ``seed`` do not apply to it). ``networks``: mlp only, how many
+    networks (seeds) to average."""
     from sklearn.exceptions import ConvergenceWarning
 
     if kind not in HEADS:
-        raise EmoevalError(f"--head {kind!r}: use {' or '.join(HEADS)}")
+        raise EmoevalError(f"--head {kind!r}: use {', '.join(HEADS[:-1])} or {HEADS[-1]}")
+    if kind in REGRESSION_HEADS:
+        if networks != 1:
+            raise EmoevalError(f"--networks {networks}: applies to --head mlp only")
+        return _fit_ridge(features, targets, labels, alpha)
     if class_weight not in (None, "balanced"):
         raise EmoevalError(f"--class-weight {class_weight!r}: use balanced or none")
     if networks < 1 or (networks > 1 and kind != "mlp"):
@@ -159,6 +182,27 @@ def fit_head(features: np.ndarray, targets: np.ndarray, labels: list[str], *,
     info["converged"] = converged
     return Head(kind=kind, multi_label=multi_label, labels=list(labels), mean=mean, scale=scale,
                 networks=fitted, output=output, info=info)
+
+
+def _fit_ridge(features: np.ndarray, targets: np.ndarray, dimensions: list[str],
+               alpha: float) -> Head:
+    """One multi-output ``Ridge`` on standardised features; ``identity`` output."""
+    from sklearn.linear_model import Ridge
+
+    if not alpha > 0:
+        raise EmoevalError(f"--alpha {alpha}: give a positive penalty strength (e.g. 10)")
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64).reshape(len(x), -1)
+    if y.shape[1] != len(dimensions):
+        raise EmoevalError(f"ridge: {y.shape[1]} target columns for {len(dimensions)} "
+                           "dimensions")
+    mean, scale = _scaler(x)
+    model = Ridge(alpha=alpha).fit((x - mean) / scale, y)
+    weights = np.asarray(model.coef_, dtype=np.float64).reshape(len(dimensions), -1).T
+    biases = np.asarray(model.intercept_, dtype=np.float64).reshape(len(dimensions))
+    return Head(kind="ridge", multi_label=False, labels=list(dimensions), mean=mean,
+                scale=scale, networks=[([weights], [biases])], output="identity",
+                info={"alpha": float(alpha), "n_train": int(len(x)), "converged": True})
 
 
 def _fit_logreg(x, targets, labels, multi_label, class_weight, c, max_iter):

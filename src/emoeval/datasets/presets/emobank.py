@@ -20,18 +20,18 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import EmoevalError
-from ..base import Dataset, Row
+from ..base import DIMENSIONAL_LABEL, Dataset, Row
 from ..files import choose_split, require_dir
 
 DIMENSIONS = ("V", "A", "D")
 PERSPECTIVES = {"combined": "emobank.csv", "reader": "reader.csv", "writer": "writer.csv"}
-DIMENSIONAL_LABEL = "dimensional"
 EXPECTED = "emobank.csv (id, split, V, A, D, text) and reader.csv / writer.csv (EmoBank layout)"
 
 
 class EmoBankDataset(Dataset):
     name = "emobank"
     default_split = None  # resolved in load_rows: test > dev > train
+    target_range = (1.0, 5.0)
 
     def _root(self) -> Path:
         return require_dir(self.argument, self.name, EXPECTED)
