@@ -278,6 +278,11 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     adapter.check_rows(rows)  # e.g. a probe refuses the samples it was trained on
     adapter.set_candidate_labels(labels)
     task = evaluation_task(adapter, rows)
+    if adapter.output == "values" and task != "dimensional":
+        raise EmoevalError(f"{cfg.model} is a regression model (outputs "
+                           f"{', '.join(adapter.labels) or 'unnamed'}: continuous values) and "
+                           f"{cfg.dataset} has class labels; evaluate it on continuous targets "
+                           "(--target-cols, or a preset such as emobank:)")
     task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
     table_options: dict[str, Any] = {}
     if task == "dimensional":

@@ -131,3 +131,22 @@ def test_dim_evaluate_emobank_perspective_alias(tmp_path):
     first = detailed.iloc[0]
     assert first["V_true"] == pytest.approx(reader.loc[first["id"], "V"])
     assert (out / "report.md").is_file()
+
+
+def test_dim_evaluate_regression_model_on_class_labels_is_refused(tmp_path):
+    path = tmp_path / "classes.csv"
+    pd.DataFrame({"text": ["good day", "bad day"], "label": ["happy", "sad"]}).to_csv(
+        path, index=False)
+    result = evaluate("--model", "python:toy_models:rating_values", "--dataset", f"csv:{path}",
+                      "--out", str(tmp_path / "r"))
+    assert result.exit_code == 2
+    assert "regression model" in result.output and "--target-cols" in result.output
+
+
+def test_dim_screening_names_a_regression_head():
+    from emoeval.screening.verdict import emotion_labels_check
+
+    evidence = {"label_emotions": {"arousal": None, "dominance": None, "valence": None}}
+    assert "regression model" in emotion_labels_check(evidence, {})
+    classes = {"label_emotions": {"angry": "angry", "sad": "sad", "arousal": None}}
+    assert emotion_labels_check(classes, {}) is None

@@ -186,20 +186,26 @@ def test_zero_values_are_values_and_nan_is_an_error_in_the_store(tmp_path, text_
     assert all(e == "NaN or infinite value from the model" for e in errors)
 
 
-@pytest.mark.parametrize("kind", ["audio", "text"])
+@pytest.mark.parametrize("kind", ["audio", "text", "pretraining"])
 def test_a_regression_head_missing_from_the_checkpoint_is_refused(tmp_path, kind):
     from emoeval.adapters.hf import FreshHeadError
 
-    if kind == "audio":
-        folder = build_audio_classifier(tmp_path / "w2v", MSP_OUTPUTS)
-        head = "classifier.weight"
-    else:
-        folder = build_text_classifier(tmp_path / "bert", ["V", "A", "D"])
+    if kind == "text":
+        folder = strip_head(make_regression(build_text_classifier(tmp_path / "bert",
+                                                                  ["V", "A", "D"])))
         head = "classifier.bias"
-    strip_head(make_regression(folder))
+    else:
+        folder = make_regression(build_audio_classifier(tmp_path / "w2v", MSP_OUTPUTS))
+        head = "classifier.weight"
+        if kind == "audio":
+            strip_head(folder)
+        else:  # a pretraining checkpoint: its unused quantizer is no head of another layout
+            from transformers import AutoConfig, Wav2Vec2ForPreTraining
+
+            Wav2Vec2ForPreTraining(AutoConfig.from_pretrained(folder)).save_pretrained(folder)
     with pytest.raises(FreshHeadError, match="no trained head for its regression outputs") as err:
         load_adapter(f"hf:{folder}")
-    assert head in str(err.value) and "custom loader" in str(err.value)
+    assert head in str(err.value) and "base model" in str(err.value)
     assert not err.value.needs_custom_loader  # a transformers base class: no custom code
 
 
@@ -248,5 +254,13 @@ def test_a_custom_regression_class_is_refused_with_the_custom_loader_hint(tmp_pa
     message = str(err.value)
     assert "no trained head" in message and "arousal, dominance, valence" in message
     assert "classifier.dense.weight" in message and "EmotionModel" in message
-    assert "python:" in message and "\n" not in message
+    assert "custom loader" in message and "python:" in message and "\n" not in message
     assert err.value.needs_custom_loader
+
+
+def test_a_text_longer_than_the_model_s_positions_is_truncated_not_an_error(text_regressor):
+    # the tiny tokenizer declares no limit and the model has 64 positions
+    adapter = load_adapter(f"hf:{text_regressor}")
+    long_text = " ".join(["i am so happy today"] * 40)
+    values = adapter.predict([long_text, "sad"])
+    assert values.shape == (2, 3) and np.all(np.isfinite(values))

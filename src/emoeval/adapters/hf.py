@@ -117,15 +117,24 @@ def refuse_fresh_regression_head(adapter: "HFAdapter") -> None:
         return
     architectures = list(adapter.config.architectures or [])
     custom = [a for a in architectures if not known_to_transformers(a)]
-    unexpected = report.get("unexpected") or []
-    found = (f"; the checkpoint's own head weights ({shorten(unexpected)}) belong to its "
-             f"model class {', '.join(custom or architectures)}" if unexpected else "")
+    # checkpoint weights under the fresh head's module names (classifier.dense.* where
+    # classifier.weight was expected): a head of another layout; other unused weights
+    # (a pretraining quantizer) say nothing about the head
+    head_modules = {key.split(".")[0] for key in head}
+    own_head = [k for k in report.get("unexpected") or [] if k.split(".")[0] in head_modules]
+    missing = (f"{adapter.argument} has no trained head for its regression outputs "
+               f"({', '.join(adapter.labels)}): {shorten(head)} are missing from the checkpoint "
+               "and would be initialised at random")
+    if custom or own_head:
+        found = (f"the checkpoint's own head weights ({shorten(own_head)}) belong to"
+                 if own_head else "the checkpoint declares")
+        raise FreshHeadError(
+            f"{missing}; {found} its model class {', '.join(custom or architectures)}: it "
+            "needs a custom loader (the model card's code) through a python: adapter, e.g. "
+            "python:my_loader:predict", needs_custom_loader=True)
     raise FreshHeadError(
-        f"{adapter.argument} has no trained head for its regression outputs "
-        f"({', '.join(adapter.labels)}): {shorten(head)} are missing from the checkpoint and "
-        f"would be initialised at random{found}; it needs a custom loader (the model card's "
-        "code) through a python: adapter, e.g. python:my_loader:predict",
-        needs_custom_loader=bool(custom))
+        f"{missing}; it is a base model: evaluate a checkpoint fine-tuned for these outputs, "
+        "or train a head on it (emoeval train --head ridge)", needs_custom_loader=False)
 
 
 class HFAdapter(ModelAdapter):
@@ -204,11 +213,17 @@ class HFAdapter(ModelAdapter):
             out[group] = self._forward(dict(encoded))
         return out
 
+    def text_max_length(self) -> int:
+        """Tokens kept per text: the tokenizer's limit (512 when it declares none), never
+        more than the model has position embeddings for (a longer input would crash)."""
+        declared = getattr(self.processor, "model_max_length", 0) or 0
+        limit = declared if 0 < declared < 100_000 else 512
+        positions = getattr(self.config, "max_position_embeddings", None)
+        return min(limit, positions) if isinstance(positions, int) and positions > 0 else limit
+
     def _predict_text(self, inputs: list[str]) -> np.ndarray:
         encoded = self.processor(inputs, return_tensors="pt", padding=True, truncation=True,
-                                 max_length=getattr(self.processor, "model_max_length", 512)
-                                 if getattr(self.processor, "model_max_length", 0) < 100_000
-                                 else 512)
+                                 max_length=self.text_max_length())
         return self._forward(dict(encoded))
 
     def predict(self, inputs: list[Any]) -> np.ndarray:

@@ -195,6 +195,8 @@ def load_failure(exc: BaseException) -> Failure:
         return Failure(NOT_FOUND, text, "load")
     if "OfflineModeIsEnabled" in text or network_error(exc):
         return Failure(UNREACHABLE, text, "load")
+    if getattr(exc, "needs_custom_loader", False):  # hf: regression head of a custom class
+        return Failure(NEEDS_CUSTOM_LOADER, str(exc), "load")
     if isinstance(exc, EmoevalError):
         return Failure(LOAD_ERROR, str(exc), "load")
     return Failure(LOAD_ERROR, text, "load")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..dimensional.names import dimension_family
 from ..scoring import COLLAPSE_SHARE
 
 STATUS_ORDER = ("not_found", "unreachable", "needs_custom_loader", "load_error", "timeout",
@@ -131,6 +132,9 @@ def emotion_labels_check(evidence: dict, context: dict) -> str | None:
     labels = list(emotions)
     if not labels:
         return "the model declares no labels"
+    if all(dimension_family(label) for label in labels):
+        return (f"its outputs ({shorten(labels)}) are emotion dimensions: a regression model, "
+                "not a classifier; evaluate it on continuous targets (--target-cols, emobank:)")
     if all(GENERIC_LABEL.match(label) for label in labels) and \
             not any(emotions.values()):
         return (f"its labels are {shorten(labels)}: placeholders, not emotions (give a "
