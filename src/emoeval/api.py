@@ -285,12 +285,15 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                            "(--target-cols, or a preset such as emobank:)")
     task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
     table_options: dict[str, Any] = {}
+    dimensions = None
     if task == "dimensional":
-        from .dimensional.scoring import parse_range
+        from .dimensional.scoring import parse_range, range_mapping
 
+        range_mapping(cfg.task_options.get("pred_range"), cfg.task_options.get("target_range"))
         value_range = (parse_range(cfg.task_options.get("target_range"), "--target-range")
                        or dataset.target_range)
-        adapter.set_dimensions(labels, value_range)
+        dimensions = (list(labels), value_range)
+        adapter.set_dimensions(*dimensions)
         table_options["value_range"] = value_range
     tune_rows: list[Row] = []
     if task == "multilabel":
@@ -325,7 +328,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                                   batch_size=cfg.batch_size, on_progress=progress,
                                   modality=adapter.modality,
                                   sampling_rate=adapter.sampling_rate,
-                                  candidate_labels=labels,
+                                  candidate_labels=labels, dimensions=dimensions,
                                   **{k: v for k, v in cfg.engine_options.items()
                                      if v is not None})
         else:

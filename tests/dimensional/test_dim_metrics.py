@@ -83,11 +83,12 @@ def test_dim_range_mapping_is_linear_and_recorded():
     assert map_predictions(np.array([0.0, 0.5, 1.0]), mapping) == pytest.approx([1, 3, 5])
     assert mapping["pred_range"] == [0.0, 1.0] and mapping["target_range"] == [1.0, 5.0]
     assert range_mapping(None, None) is None
+    assert range_mapping(None, "1,5") is None  # the target scale alone maps nothing
     truth = np.array([1.0, 2.0, 4.0, 5.0])
     assert ccc(truth, map_predictions((truth - 1) / 4, mapping)) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("given", [("0,1", None), (None, "1,5"), ("1,0", "1,5"),
+@pytest.mark.parametrize("given", [("0,1", None), (None, "5,1"), ("1,0", "1,5"),
                                    ("a,b", "1,5"), ("0,1,2", "1,5")])
 def test_dim_bad_ranges_are_refused(given):
     with pytest.raises(EmoevalError):

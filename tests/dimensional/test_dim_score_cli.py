@@ -77,7 +77,7 @@ def test_dim_score_finds_dimensions_and_records_bad_rows(tmp_path, predictions):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--pred-range", "0,1"], "go together"),
+    (["--pred-range", "0,1"], "needs --target-range"),
     (["--target-cols", "X"], "X_true"),
     (["--pred-range", "1,0", "--target-range", "1,5"], "lo < hi"),
 ])

@@ -16,6 +16,15 @@ Request
     carries ``response_format`` with a JSON schema whose ``emotion`` field is an enum of the
     labels; a server that answers 400 to it gets plain-text requests from then on.
 
+Ratings
+    On a dataset with continuous targets, ``set_dimensions(dimensions, value_range)`` switches
+    to the rating prompt (``prompts/dimensional_<modality>.txt``, or the user's ``prompt``)
+    with ``{dimensions}`` (``valence (V), arousal (A), dominance (D)``), ``{scale}``
+    (``1 to 5``), ``{definitions}`` (what each end of the scale means, one line per
+    dimension), ``{answer_format}`` (the JSON object to answer with) and ``{text}``. The
+    structured-output schema then has one number field per dimension, bounded by the scale.
+    :mod:`emoeval.dimensional.answers` reads the answers.
+
 Transport
     :class:`emoeval.http.EndpointClient` with the shared flags ``concurrency``, ``timeout``,
     ``retries``, ``api_key_env``; ``backoff`` (first wait, doubling), ``max_retry_after``
@@ -24,9 +33,10 @@ Transport
 
 Cache
     The answers live in the run's prediction store, keyed by the model fingerprint, which
-    covers the base URL, the model name, the prompt template, the label set, the decoding
-    settings and the input encoding; the store refuses another dataset (its fingerprint
-    hashes every input). A rerun or resume therefore sends no request for an answered sample.
+    covers the base URL, the model name, the prompt template, the label set (or the rated
+    dimensions and their scale), the decoding settings and the input encoding; the store
+    refuses another dataset (its fingerprint hashes every input). A rerun or resume
+    therefore sends no request for an answered sample.
 """
 
 from __future__ import annotations
@@ -39,6 +49,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..dimensional.answers import answer_key, scale_text, spelled_dimension, spelled_dimensions
+from ..dimensional.names import dimension_family
 from ..errors import EmoevalError, SampleError
 from ..http import ClientOptions, EndpointClient, Reply
 from .base import ModelAdapter
@@ -48,6 +60,16 @@ DEFAULT_MAX_TOKENS = 128
 DEFAULT_SAMPLING_RATE = 16000
 PLACEHOLDER_LABELS = "{labels}"
 PLACEHOLDER_TEXT = "{text}"
+PLACEHOLDER_DIMENSIONS = "{dimensions}"
+PLACEHOLDER_SCALE = "{scale}"
+PLACEHOLDER_DEFINITIONS = "{definitions}"
+PLACEHOLDER_ANSWER_FORMAT = "{answer_format}"
+#: what the two ends of the scale mean, per dimension family (the prompt's {definitions})
+SCALE_ENDS = {
+    "valence": ("very negative or unpleasant", "very positive or pleasant"),
+    "arousal": ("very calm or passive", "very excited or active"),
+    "dominance": ("feeling controlled or submissive", "feeling in control or dominant"),
+}
 
 
 def parse_llm_argument(argument: str) -> tuple[str, str]:
@@ -65,8 +87,22 @@ def parse_llm_argument(argument: str) -> tuple[str, str]:
     return url, model
 
 
-def default_prompt(modality: str) -> str:
-    return (files("emoeval.generative") / "prompts" / f"{modality}.txt").read_text("utf-8")
+def default_prompt(modality: str, dimensional: bool = False) -> str:
+    """The shipped prompt: ``text.txt`` / ``audio.txt`` (classes), or
+    ``dimensional_text.txt`` / ``dimensional_audio.txt`` (ratings)."""
+    name = f"dimensional_{modality}" if dimensional else modality
+    return (files("emoeval.generative") / "prompts" / f"{name}.txt").read_text("utf-8")
+
+
+def scale_definitions(dimensions: list[str], value_range: tuple[float, float]) -> str:
+    """One line per dimension: ``- valence (V): 1 = very negative or unpleasant, 5 = ...``."""
+    low, high = (f"{v:g}" for v in value_range)
+    lines = []
+    for dimension in dimensions:
+        ends = SCALE_ENDS.get(dimension_family(dimension) or "", ("lowest", "highest"))
+        lines.append(f"- {spelled_dimension(dimension, dimensions)}: {low} = {ends[0]}, "
+                     f"{high} = {ends[1]}")
+    return "\n".join(lines)
 
 
 def wav_base64(samples: np.ndarray, sampling_rate: int) -> str:
@@ -121,13 +157,16 @@ class LLMAdapter(ModelAdapter):
                                             max_retry_after=float(max_retry_after))
         self.client_options.api_key()  # an unset variable fails now, before any run
         self.prompt_path = prompt
-        self.template: str | None = None
+        #: the --prompt file's text (None: the shipped prompts)
+        self.user_template: str | None = None
         if prompt is not None:
             try:
                 with open(prompt, encoding="utf-8") as f:
-                    self.template = f.read()
+                    self.user_template = f.read()
             except OSError as exc:
                 raise EmoevalError(f"--prompt {prompt}: cannot read it ({exc.strerror})") from None
+        #: the template in use, chosen by set_candidate_labels / set_dimensions
+        self.template: str | None = self.user_template
         self.structured_output = bool(structured_output)
         self.max_tokens = int(max_tokens)
         if modality not in (None, "text", "audio"):
@@ -136,6 +175,9 @@ class LLMAdapter(ModelAdapter):
         self.sampling_rate = int(sampling_rate)
         self._sleep = sleep
         self._labels: list[str] = []
+        #: rating mode (set_dimensions): the dimensions asked for and their scale
+        self._dimensions: list[str] | None = None
+        self._value_range: tuple[float, float] | None = None
         self._client: EndpointClient | None = None
         #: why structured output was dropped (the server's 400), None while it is in use
         self.structured_refused: str | None = None
@@ -146,16 +188,53 @@ class LLMAdapter(ModelAdapter):
     def labels(self) -> list[str]:
         return list(self._labels)
 
+    @property
+    def dimensions(self) -> list[str] | None:
+        """The rated dimensions (None: the model names a class)."""
+        return list(self._dimensions) if self._dimensions is not None else None
+
     def set_candidate_labels(self, dataset_labels: list[str]) -> None:
         """The dataset's labels become the answer set; the prompt lists them."""
         self._labels = list(dataset_labels)
+        if self._dimensions is not None:
+            return  # rating: set_dimensions chose the prompt
+        if (self.user_template is not None and PLACEHOLDER_LABELS not in self.user_template
+                and PLACEHOLDER_DIMENSIONS in self.user_template):
+            # a rating prompt: set_dimensions (which evaluate calls next on a dataset with
+            # continuous targets) adopts it; without that call prompt_for refuses it
+            self.template = None
+            return
+        self.template = (self.user_template if self.user_template is not None
+                         else default_prompt(self.modality or "text"))
+        self._check_template(PLACEHOLDER_LABELS, "the prompt must list the allowed labels")
+
+    def set_dimensions(self, dimensions: list[str], value_range: tuple[float, float] | None
+                       ) -> None:
+        """Rate ``dimensions`` on ``value_range`` instead of naming a class: the rating
+        prompt (or the user's, which must hold ``{dimensions}``) and, with structured output,
+        one number field per dimension."""
+        dimensions = list(dimensions)
+        if not dimensions:
+            raise EmoevalError("llm: no dimensions to rate")
+        if value_range is None:
+            raise EmoevalError("llm: the model is asked for ratings on a scale, and this dataset "
+                               "declares none; give the scale with --target-range lo,hi "
+                               "(e.g. --target-range 1,5)")
+        low, high = float(value_range[0]), float(value_range[1])
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise EmoevalError(f"llm: rating scale {value_range!r} needs finite lo < hi")
+        self._dimensions, self._value_range = dimensions, (low, high)
+        self.template = (self.user_template if self.user_template is not None
+                         else default_prompt(self.modality or "text", dimensional=True))
+        self._check_template(PLACEHOLDER_DIMENSIONS,
+                             "a rating prompt must name the dimensions to rate (its other "
+                             "placeholders: {scale}, {definitions}, {answer_format})")
+
+    def _check_template(self, placeholder: str, why: str) -> None:
         modality = self.modality or "text"
-        if self.template is None:
-            self.template = default_prompt(modality)
         where = f"--prompt {self.prompt_path}" if self.prompt_path else "the default prompt"
-        if PLACEHOLDER_LABELS not in self.template:
-            raise EmoevalError(f"{where} has no {PLACEHOLDER_LABELS} placeholder: the prompt "
-                               "must list the allowed labels")
+        if placeholder not in self.template:
+            raise EmoevalError(f"{where} has no {placeholder} placeholder: {why}")
         if modality == "text" and PLACEHOLDER_TEXT not in self.template:
             raise EmoevalError(f"{where} has no {PLACEHOLDER_TEXT} placeholder: put it where "
                                "the input text goes")
@@ -163,11 +242,53 @@ class LLMAdapter(ModelAdapter):
             raise EmoevalError(f"{where} has a {PLACEHOLDER_TEXT} placeholder but the input is "
                                "audio (sent as an input_audio part): remove it")
 
+    def _ready_template(self) -> str:
+        if self.template is not None:
+            return self.template
+        if self.user_template is not None:
+            raise EmoevalError(f"--prompt {self.prompt_path} has {PLACEHOLDER_DIMENSIONS} but no "
+                               f"{PLACEHOLDER_LABELS}: it is a rating prompt, and this dataset "
+                               "has class labels; list them with {labels}")
+        raise EmoevalError("llm adapter: call set_candidate_labels(labels) before predict")
+
     def prompt_for(self, text: str | None = None) -> str:
-        if self.template is None:
-            raise EmoevalError("llm adapter: call set_candidate_labels(labels) before predict")
-        prompt = self.template.replace(PLACEHOLDER_LABELS, ", ".join(self._labels))
+        template = self._ready_template()
+        if self._dimensions is not None:
+            prompt = (template.replace(PLACEHOLDER_DIMENSIONS, spelled_dimensions(self._dimensions))
+                      .replace(PLACEHOLDER_SCALE, scale_text(self._value_range))
+                      .replace(PLACEHOLDER_DEFINITIONS,
+                               scale_definitions(self._dimensions, self._value_range))
+                      .replace(PLACEHOLDER_ANSWER_FORMAT, self.answer_format()))
+        else:
+            prompt = template.replace(PLACEHOLDER_LABELS, ", ".join(self._labels))
         return prompt.replace(PLACEHOLDER_TEXT, text) if text is not None else prompt
+
+    def answer_keys(self) -> list[str]:
+        """The JSON keys a rating answer is asked for (``valence`` for EmoBank's ``V``)."""
+        dimensions = self._dimensions or []
+        return [answer_key(d, dimensions) for d in dimensions]
+
+    def answer_format(self) -> str:
+        """``{"valence": <number>, "arousal": <number>, ...}``: the prompt's
+        ``{answer_format}``."""
+        return "{" + ", ".join(f'"{key}": <number>' for key in self.answer_keys()) + "}"
+
+    def response_format(self) -> dict[str, Any]:
+        """The structured-output schema: the label enum, or one bounded number per
+        dimension."""
+        if self._dimensions is not None:
+            low, high = self._value_range
+            keys = self.answer_keys()
+            properties = {k: {"type": "number", "minimum": low, "maximum": high} for k in keys}
+            schema = {"type": "object", "properties": properties, "required": keys,
+                      "additionalProperties": False}
+            return {"type": "json_schema",
+                    "json_schema": {"name": "ratings", "strict": True, "schema": schema}}
+        return {"type": "json_schema", "json_schema": {
+            "name": "emotion", "strict": True,
+            "schema": {"type": "object",
+                       "properties": {"emotion": {"type": "string", "enum": self.labels}},
+                       "required": ["emotion"], "additionalProperties": False}}}
 
     # --- requests -----------------------------------------------------------------------
     def request_body(self, item: Any, structured: bool) -> dict[str, Any]:
@@ -182,11 +303,7 @@ class LLMAdapter(ModelAdapter):
                                 "messages": [{"role": "user", "content": content}],
                                 "temperature": 0, "max_tokens": self.max_tokens}
         if structured:
-            body["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "emotion", "strict": True,
-                "schema": {"type": "object",
-                           "properties": {"emotion": {"type": "string", "enum": self.labels}},
-                           "required": ["emotion"], "additionalProperties": False}}}
+            body["response_format"] = self.response_format()
         return body
 
     def client(self) -> EndpointClient:
@@ -219,13 +336,17 @@ class LLMAdapter(ModelAdapter):
 
     # --- identity -----------------------------------------------------------------------
     def fingerprint_parts(self) -> list[str]:
-        """Everything that changes an answer: server, model, prompt, labels, decoding, input
-        encoding (never the API key)."""
+        """Everything that changes an answer: server, model, prompt, labels (or the rated
+        dimensions and their scale), decoding, input encoding (never the API key)."""
         decoding = {"temperature": 0, "max_tokens": self.max_tokens,
                     "structured_output": self.structured_output}
-        parts = [ADAPTER_VERSION, self.url, self.model, self.template or "",
+        template = self._ready_template() if self.user_template is not None else self.template
+        parts = [ADAPTER_VERSION, self.url, self.model, template or "",
                  json.dumps(self._labels), json.dumps(decoding, sort_keys=True),
                  f"modality={self.modality}"]
+        if self._dimensions is not None:  # only then: class-answer fingerprints stay as they were
+            parts.append(json.dumps({"dimensions": self._dimensions,
+                                     "value_range": list(self._value_range)}))
         if self.modality == "audio":
             parts.append(f"wav pcm16 mono {self.sampling_rate} Hz")
         return parts

@@ -2,7 +2,10 @@
 
 The folder's ``probe.json`` names the backbone (spec, layer, pooling), the head file and the
 labels; the modality is the backbone's. Scores are the head's probabilities: softmax for
-single-label probes, independent sigmoids for multi-label ones. Embeddings go through the
+single-label probes, independent sigmoids for multi-label ones. A ridge probe (trained on
+continuous targets) has ``output = "values"``: its labels are the dimensions it was trained
+on (EmoBank: ``V``, ``A``, ``D``) and ``predict`` returns the raw regression values, one
+column per dimension, on the scale of the training targets. Embeddings go through the
 same on-disk cache as training (``cache_dir`` option, default
 ``$EMOEVAL_CACHE_DIR/embeddings``; ``none`` turns it off), so inputs embedded while
 training are not embedded again. Inputs served from the cache make the measured samples/s a
@@ -49,6 +52,8 @@ class ProbeAdapter(ModelAdapter):
             raise EmoevalError(f"probe:{argument}: backbone {backbone['spec']} is not the one "
                                "the head was trained on (its weights or settings changed); "
                                "retrain the probe")
+        # a regression head answers with values, not scores over classes
+        self.output = "values" if self.head.output == "identity" else "scores"
         self.modality = self.backbone.modality
         self.sampling_rate = self.backbone.sampling_rate
         cache_dir = options.get("cache_dir") or default_cache_root()
@@ -107,8 +112,15 @@ class ProbeAdapter(ModelAdapter):
         return {(str(i), str(d)) for part in ("train", "tune") for i, d in data.get(part, [])}
 
     def check_rows(self, rows: list) -> None:
-        """Refuse to evaluate on samples the probe was trained or tuned on."""
+        """Refuse to evaluate on samples the probe was trained or tuned on, and a ridge
+        probe on rows without continuous targets (it predicts values, not classes)."""
         from ..probe.embed import sample_digest
+
+        if self.output == "values" and rows and all(r.targets is None for r in rows):
+            raise EmoevalError(
+                f"probe:{self.argument} is a ridge probe: it predicts values for "
+                f"{', '.join(self.labels)}, not classes; evaluate it on a dataset with "
+                "continuous targets (e.g. emobank:, or --target-cols)")
 
         seen = self.trained_on()
         if not seen:

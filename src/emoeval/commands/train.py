@@ -19,6 +19,7 @@ from ..options import (
     SpeakerColOption,
     LabelSepOption,
     LabelGroupOption,
+    TargetColsOption,
 )
 
 
@@ -30,18 +31,23 @@ def train(
     backbone: str = typer.Option(..., help="zeroshot:minilm | hf:<model> | opensmile:egemaps"),
     dataset: str = typer.Option(..., help="Dataset spec, e.g. goemotions:../data/goemotions"),
     out: str = typer.Option(..., help="Folder for the probe; evaluate it as probe:<folder>"),
-    head: str = typer.Option("logreg", help="logreg | mlp"),
+    head: Optional[str] = typer.Option(None, help="logreg | mlp (class labels) | ridge "
+                                       "(continuous targets); default: logreg, or ridge when "
+                                       "the rows carry targets"),
     layer: Optional[str] = typer.Option(None, help="Hidden layers, e.g. -1 or sentence,-2,-3"),
     pooling: str = typer.Option("mean", help="mean | cls (text)"),
     cv: Optional[str] = typer.Option(None, help="Cross-validate first: loso | <k folds>"),
     split: Optional[str] = typer.Option(None, help="Split to train on (default: train, else "
                                         "all rows)"),
-    tune_split: Optional[str] = typer.Option(None, help="Split that picks C (default: the "
-                                             "validation split)"),
+    tune_split: Optional[str] = typer.Option(None, help="Split that picks C or alpha "
+                                             "(default: the validation split)"),
     class_weight: str = typer.Option("auto", help="auto (balanced for single-label, none "
                                      "for multi-label) | balanced | none"),
-    c: Optional[float] = typer.Option(None, "--c", help="Inverse regularisation strength "
-                                      "(default: chosen on the tuning split, else 1)"),
+    c: Optional[float] = typer.Option(None, "--c", help="logreg/mlp: inverse regularisation "
+                                      "strength (default: chosen on the tuning split, else 1)"),
+    alpha: Optional[float] = typer.Option(None, "--alpha", help="ridge: penalty strength on "
+                                          "standardised features (default: chosen on the "
+                                          "tuning split by mean CCC, else 1)"),
     hidden: int = typer.Option(512, help="mlp: hidden units"),
     networks: int = typer.Option(1, help="mlp: networks from successive seeds, averaged"),
     seed: int = typer.Option(0, help="Seed for folds, mlp and --limit"),
@@ -61,6 +67,7 @@ def train(
     speaker_col: SpeakerColOption = None,
     label_sep: LabelSepOption = None,
     label_group: LabelGroupOption = None,
+    target_cols: TargetColsOption = None,
 ) -> None:
     """Train a probe: embed with a frozen backbone, fit a head, save it for probe:<out>."""
     from ..cli import _command_line, _fail, _progress, _split_list, out_console
@@ -73,7 +80,8 @@ def train(
     cfg = TrainConfig(
         backbone=backbone, dataset=dataset, out=out, head=head, layer=layer, pooling=pooling,
         cv=cv, split=split, tune_split=tune_split,
-        class_weight=None if class_weight == "none" else class_weight, c=c, hidden=hidden,
+        class_weight=None if class_weight == "none" else class_weight, c=c, alpha=alpha,
+        hidden=hidden,
         networks=networks,
         seed=seed, batch_size=batch_size, limit=limit, labels=_split_list(labels),
         keep_labels=_split_list(keep_labels), merge=merge, label_map=label_map,
@@ -81,7 +89,8 @@ def train(
         dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
                                        label_col=label_col, split_col=split_col,
                                        speaker_col=speaker_col, label_sep=label_sep,
-                                       label_group=label_group),
+                                       label_group=label_group,
+                                       target_cols=_split_list(target_cols)),
         command=_command_line())
     try:
         with _progress() as progress:
@@ -96,20 +105,39 @@ def train(
     out_console.print(summary_line(record, out), highlight=False)
 
 
+HEADLINE_NAMES = {"balanced_accuracy": "UA", "roc_auc_macro": "macro AUC",
+                  "ccc_mean": "mean CCC"}
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def summary_line(record: dict, out: str) -> str:
+    from ..probe.crossval import HEADLINE_METRIC
+
     d, t = record["data"], record["timing"]
+    dimensional = record["task"] == "dimensional"
+    key = HEADLINE_METRIC[record["task"]]
+    name = HEADLINE_NAMES[key]
     parts = [f"probe {record['head']['kind']} on {record['backbone']['spec']}: "
              f"{d['n_train']} training samples"
              + (f", {d['n_tune']} tuning" if d.get("n_tune") else "")
-             + f", {len(record['labels'])} labels, trained in {t['training_s']:.1f} s"]
+             + f", {len(record['labels'])} {'dimensions' if dimensional else 'labels'}, "
+             f"trained in {t['training_s']:.1f} s"]
+    if dimensional:
+        parts.append(f"alpha {record['head']['alpha']:g}")
     cv = record.get("cv")
     if cv:
-        key = "balanced_accuracy" if record["task"] == "classification" else "roc_auc_macro"
         s = cv["summary"][key]
-        name = "UA" if key == "balanced_accuracy" else "macro AUC"
         spread = f" +/- {s['std']:.3f}" if s.get("std") is not None else ""
-        parts.append(f"{cv['cv']} {name} {s['mean']:.3f}{spread} over {cv['n_folds']} folds")
-    if record.get("tune_metrics"):
-        key = "roc_auc_macro" if record["task"] == "multilabel" else "balanced_accuracy"
-        parts.append(f"{d['tune_split']} {key} {record['tune_metrics'][key]:.3f}")
+        parts.append(f"{cv['cv']} {name} {_number(s['mean'])}{spread} over {cv['n_folds']} "
+                     "folds")
+    tuned = record.get("tune_metrics")
+    if tuned and dimensional:
+        per_dim = ", ".join(f"{dim} {_number(tuned.get(f'ccc_{dim}'))}"
+                            for dim in record["labels"])
+        parts.append(f"{d['tune_split']} CCC {per_dim} (mean {_number(tuned[key])})")
+    elif tuned:
+        parts.append(f"{d['tune_split']} {key} {_number(tuned[key])}")
     return "; ".join(parts) + f" -> {out}/train_report.md"

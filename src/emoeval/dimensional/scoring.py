@@ -29,6 +29,8 @@ from ..metrics.dimensional import (
 from ..scoring import is_blank, speaker_groups
 
 TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
+#: a text-answer model's columns in the detailed table (see emoeval.dimensional.answers)
+ANSWER_COLUMNS = ("response", "status", "extracted", "status_detail")
 
 
 def parse_range(text: str | None, flag: str) -> tuple[float, float] | None:
@@ -53,10 +55,10 @@ def range_mapping(pred_range: str | None, target_range: str | None) -> dict[str,
     """The linear map from the prediction scale onto the target scale, or None."""
     source = parse_range(pred_range, "--pred-range")
     target = parse_range(target_range, "--target-range")
-    if (source is None) != (target is None):
-        raise EmoevalError("--pred-range and --target-range go together: give both (e.g. "
-                           "--pred-range 0,1 --target-range 1,5) or neither")
-    if source is None:
+    if source is not None and target is None:
+        raise EmoevalError("--pred-range needs --target-range (the scale to map onto), e.g. "
+                           "--pred-range 0,1 --target-range 1,5")
+    if source is None:  # --target-range alone declares the scale (rating prompts): no map
         return None
     scale = (target[1] - target[0]) / (source[1] - source[0])
     offset = target[0] - source[0] * scale
@@ -183,6 +185,11 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     }
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])
+    if "status" in table.columns:  # text answers (llm:): how many were usable
+        from .answers import answer_summary, answers_headline
+
+        part["answers"] = answer_summary(table)
+        part["headline"] += "; " + answers_headline(part["answers"])
     return part, table
 
 
@@ -229,11 +236,12 @@ def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels
                         else record.error or "")
         if parsed is not None:
             out["response"] = record.text or ""
-            out["status"] = parsed["status"].iloc[index]
+            for column in ANSWER_COLUMNS[1:]:
+                out[column] = parsed[column].iloc[index]
         for key in meta_keys:
             out[key] = row.metadata.get(key, "")
         table_rows.append(out)
     columns = [c for d in dims for c in (f"{d}{TRUE_SUFFIX}", f"{d}{PRED_SUFFIX}")]
-    columns = ["id", *columns, "error", *(["response", "status"] if parsed is not None else []),
+    columns = ["id", *columns, "error", *(ANSWER_COLUMNS if parsed is not None else []),
                *meta_keys]
     return pd.DataFrame.from_records(table_rows, columns=columns)

@@ -56,12 +56,15 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
                  address: str | None = None, workers: int | None = None,
                  gpus_per_worker: float | None = None, modality: str | None = None,
                  sampling_rate: int | None = None,
-                 candidate_labels: list[str] | None = None) -> dict[str, Any]:
+                 candidate_labels: list[str] | None = None,
+                 dimensions: tuple[list[str], tuple[float, float] | None] | None = None,
+                 ) -> dict[str, Any]:
     """Predict every row not yet in ``store`` on Ray; the same timing dict as the runner.
 
     ``modality``, ``sampling_rate`` and ``candidate_labels`` are the driver's adapter's (and
     the dataset's labels it was given); when absent they are taken from the rows, and the
-    sampling rate of an audio model from loading it here once.
+    sampling rate of an audio model from loading it here once. ``dimensions`` (names, value
+    range) is what the driver gave ``set_dimensions`` on a dimensional dataset.
     """
     import_ray()
     todo = [r for r in rows if r.id not in store]
@@ -82,6 +85,7 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
         dataset = _prediction_dataset(ray, todo, batch_size, input_format, plan, {
             "model_spec": model_spec, "adapter_options": dict(adapter_options),
             "modality": modality, "candidate_labels": list(candidate_labels),
+            "dimensions": dimensions,
             "threads": plan.threads_per_worker, "paths": import_paths()})
         try:
             return _write_as_they_arrive(dataset, todo, store, on_progress)
@@ -168,12 +172,15 @@ class ModelWorker:
     """Ray Data actor: loads the model once, then predicts batches of decoded inputs."""
 
     def __init__(self, model_spec: str, adapter_options: dict[str, Any], modality: str,
-                 candidate_labels: list[str], threads: int, paths: list[str]):
+                 candidate_labels: list[str], threads: int, paths: list[str],
+                 dimensions: tuple[list[str], tuple[float, float] | None] | None = None):
         extend_import_path(paths)
         self.adapter = load_adapter(model_spec, **adapter_options)
         if self.adapter.modality is None:
             self.adapter.modality = modality
         self.adapter.set_candidate_labels(candidate_labels)
+        if dimensions is not None:  # the same prompt/outputs as the driver's adapter
+            self.adapter.set_dimensions(*dimensions)
         if "torch" in sys.modules:  # only a model that uses torch pays for importing it
             sys.modules["torch"].set_num_threads(threads)
 

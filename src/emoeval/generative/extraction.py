@@ -92,7 +92,7 @@ REFUSALS = ("i'm sorry", "i am sorry", "i cannot", "i can't", "i can not", "unab
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*|[,.;:!?()\[\]{}\"]")
 _BREAK = frozenset(",.;:!?()[]{}\"")
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 _STRIP = " \t\r\n\"'`*_.,;:!?()[]<>{}#-"
 
 
@@ -206,9 +206,9 @@ class AnswerExtractor:
 
     # ----------------------------------------------------------------------- the pipeline
     def extract(self, response: Any, error: Any = None) -> Extraction:
-        if not _blank(error):
+        if not blank(error):
             return Extraction("error", None, "", f"transport: {error}")
-        text = _as_text(response)
+        text = as_text(response)
         if not text.strip():
             return Extraction("invalid", None, "", "empty: no answer")
         step = "text"
@@ -287,7 +287,7 @@ class AnswerExtractor:
                           f"labels ({step})")
 
 
-def _blank(value: Any) -> bool:
+def blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, float) and value != value:  # NaN
@@ -295,31 +295,39 @@ def _blank(value: Any) -> bool:
     return str(value).strip() == ""
 
 
-def _as_text(response: Any) -> str:
+def as_text(response: Any) -> str:
     """A response cell as text: None/NaN -> "", a parsed JSON cell (JSONL) -> its JSON."""
-    if _blank(response):
+    if blank(response):
         return ""
     if isinstance(response, (dict, list)):
         return json.dumps(response, ensure_ascii=False)
     return str(response)
 
 
+def json_candidates(text: str, patterns: tuple[re.Pattern, ...] = (JSON_OBJECT,)) -> list[str]:
+    """The strings that may parse as the answer's JSON: the whole answer, then the first
+    match of each pattern (an object inside a code fence or after some words)."""
+    stripped = text.strip()
+    candidates = [stripped]
+    for pattern in patterns:
+        match = pattern.search(stripped)
+        if match and match.group(0) != stripped:
+            candidates.append(match.group(0))
+    return candidates
+
+
 def _json_value(text: str) -> tuple[bool, str] | None:
     """None when the answer is no JSON object; else (True, the emotion text) or
     (False, why it is unusable)."""
     stripped = text.strip()
-    candidates = [stripped]
-    match = _JSON_OBJECT.search(stripped)
-    if match and match.group(0) != stripped:
-        candidates.append(match.group(0))
-    for candidate in candidates:
+    for candidate in json_candidates(stripped):
         try:
             value = json.loads(candidate)
         except ValueError:
             continue
         if isinstance(value, dict):
             return _field_value(value)
-        if isinstance(value, str) and candidate is stripped and stripped.startswith('"'):
+        if isinstance(value, str) and candidate == stripped and stripped.startswith('"'):
             return True, value
     return None
 

@@ -3,10 +3,15 @@
 ``loso``: one fold per speaker, that speaker's samples held out (leave-one-speaker-out,
 as EmoBox and SUPERB report for speech). ``<k>``: k folds; when speaker ids are known the
 folds are speaker-independent (no speaker on both sides; stratified by label for
-single-label data), otherwise stratified (single-label) or plain shuffled (multi-label)
-sample folds. Each fold fits a fresh head on the other folds and scores the held-out one;
-the summary gives each metric's mean, standard deviation (``ddof=1``), minimum and maximum
-over folds, and the pooled metrics of all out-of-fold predictions.
+single-label data), otherwise stratified (single-label) or plain shuffled (multi-label,
+continuous targets) sample folds. Each fold fits a fresh head on the other folds and scores
+the held-out one; the summary gives each metric's mean, standard deviation (``ddof=1``),
+minimum and maximum over folds, and the pooled metrics of all out-of-fold predictions.
+
+Metrics by task: UA, WA and macro F1 (classification); micro and macro ROC-AUC and macro F1
+at 0.5 (multilabel); per dimension CCC, Pearson, Spearman, MAE and RMSE
+(:mod:`emoeval.metrics.dimensional`), keyed ``<metric>_<dimension>``, plus ``ccc_mean``, the
+mean CCC over dimensions (dimensional, a ridge head).
 """
 
 from __future__ import annotations
@@ -17,10 +22,27 @@ import numpy as np
 
 from ..datasets.base import Row
 from ..errors import EmoevalError
-from .heads import fit_head
+from .heads import REGRESSION_HEADS, fit_head
 
 SINGLE_LABEL_METRICS = ("balanced_accuracy", "accuracy", "f1_macro")
 MULTI_LABEL_METRICS = ("roc_auc_micro", "roc_auc_macro", "f1_macro")
+#: what tuning maximises and what the CLI prints, per task
+HEADLINE_METRIC = {"classification": "balanced_accuracy", "multilabel": "roc_auc_macro",
+                   "dimensional": "ccc_mean"}
+
+
+def head_task(kind: str, multi_label: bool) -> str:
+    """classification, multilabel or dimensional (a regression head)."""
+    if kind in REGRESSION_HEADS:
+        return "dimensional"
+    return "multilabel" if multi_label else "classification"
+
+
+def metric_names(task: str, labels: list[str]) -> tuple[str, ...]:
+    """The metrics summarised over folds."""
+    if task == "dimensional":
+        return ("ccc_mean", *[f"ccc_{d}" for d in labels])
+    return MULTI_LABEL_METRICS if task == "multilabel" else SINGLE_LABEL_METRICS
 
 
 def make_folds(rows: list[Row], cv: str, targets: np.ndarray, multi_label: bool, seed: int
@@ -44,14 +66,18 @@ def make_folds(rows: list[Row], cv: str, targets: np.ndarray, multi_label: bool,
     from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
     index = np.arange(len(rows))
+    # class indices stratify; label sets and continuous targets (2-d) do not
+    by_class = not multi_label and np.ndim(targets) == 1
     if known:
         if len(set(speakers)) < k:
             raise EmoevalError(f"--cv {k}: only {len(set(speakers))} speakers; speaker-"
                                "independent folds need at least one speaker per fold")
-        strata = (np.zeros(len(rows)) if multi_label else targets)
+        strata = targets if by_class else np.zeros(len(rows))
         splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
         splits = splitter.split(index, strata, groups=speakers)
-    elif multi_label:
+    elif not by_class:
+        if k > len(rows):
+            raise EmoevalError(f"--cv {k}: only {len(rows)} samples; use fewer folds")
         splits = KFold(n_splits=k, shuffle=True, random_state=seed).split(index)
     else:
         splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(index,
@@ -59,9 +85,12 @@ def make_folds(rows: list[Row], cv: str, targets: np.ndarray, multi_label: bool,
     return [(f"fold {i + 1}", train, test) for i, (train, test) in enumerate(splits)]
 
 
-def fold_metrics(y_true: np.ndarray, scores: np.ndarray, labels: list[str], multi_label: bool
+def fold_metrics(y_true: np.ndarray, scores: np.ndarray, labels: list[str], task: str
                  ) -> dict[str, float]:
-    if multi_label:
+    """The task's metrics of one set of predictions (see the module docstring)."""
+    if task == "dimensional":
+        return dimensional_metrics(y_true, scores, labels)
+    if task == "multilabel":
         from ..metrics.multilabel import decision_metrics, ranking_metrics
 
         ranking = ranking_metrics(y_true, scores, labels)["metrics"]
@@ -74,6 +103,20 @@ def fold_metrics(y_true: np.ndarray, scores: np.ndarray, labels: list[str], mult
     metrics = classification_summary(names[y_true], names[scores.argmax(axis=1)],
                                      labels)["metrics"]
     return {k: float(metrics[k]) for k in SINGLE_LABEL_METRICS}
+
+
+def dimensional_metrics(y_true: np.ndarray, values: np.ndarray, dimensions: list[str]
+                        ) -> dict[str, float]:
+    """``{<metric>_<dimension>: value}`` for every dimensional metric, and ``ccc_mean``."""
+    from ..metrics.dimensional import dimension_metrics
+
+    out: dict[str, float] = {}
+    for j, dim in enumerate(dimensions):
+        for name, value in dimension_metrics(y_true[:, j], values[:, j]).items():
+            out[f"{name}_{dim}"] = value
+    cccs = [out[f"ccc_{d}"] for d in dimensions]
+    mean = float(np.mean(cccs)) if np.all(np.isfinite(cccs)) else float("nan")
+    return {"ccc_mean": mean, **out}
 
 
 def summarise(per_fold: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any]:
@@ -93,7 +136,8 @@ def cross_validate(features: np.ndarray, targets: np.ndarray, rows: list[Row],
                    labels: list[str], *, multi_label: bool, cv: str, seed: int = 0,
                    on_fold: Any = None, **head_options: Any) -> dict[str, Any]:
     """Fit and score one head per fold; returns folds, summary, pooled metrics and the
-    out-of-fold scores (``oof_scores``, in row order)."""
+    out-of-fold scores (``oof_scores``, in row order: values for a ridge head)."""
+    task = head_task(str(head_options.get("kind", "logreg")), multi_label)
     folds = make_folds(rows, cv, targets, multi_label, seed)
     oof = np.zeros((len(rows), len(labels)))
     fold_of = np.empty(len(rows), dtype=object)
@@ -104,12 +148,11 @@ def cross_validate(features: np.ndarray, targets: np.ndarray, rows: list[Row],
         oof[test] = head.scores(features[test])
         fold_of[test] = name
         row = {"fold": name, "n_train": int(len(train)), "n_test": int(len(test)),
-               **fold_metrics(targets[test], oof[test], labels, multi_label)}
+               **fold_metrics(targets[test], oof[test], labels, task)}
         per_fold.append(row)
         if on_fold:
             on_fold(row)
-    names = MULTI_LABEL_METRICS if multi_label else SINGLE_LABEL_METRICS
     return {"cv": cv, "n_folds": len(folds), "folds": per_fold,
-            "summary": summarise(per_fold, names),
-            "pooled": fold_metrics(targets, oof, labels, multi_label),
+            "summary": summarise(per_fold, metric_names(task, labels)),
+            "pooled": fold_metrics(targets, oof, labels, task),
             "oof_scores": oof, "fold_of": list(fold_of)}

@@ -1,5 +1,5 @@
-"""``train_report.md``: what a probe was trained on, how long it took, its size, and its
-cross-validation folds."""
+"""``train_report.md``: what a probe was trained on, how long it took, its size, how it did
+on the tuning split (per dimension for a ridge probe) and its cross-validation folds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,21 @@ from ..reports.markdown import _code, _duration, _params, _table
 
 FOLD_NAMES = {"balanced_accuracy": "UA (balanced accuracy)", "accuracy": "WA (accuracy)",
               "f1_macro": "macro F1", "roc_auc_micro": "micro ROC-AUC",
-              "roc_auc_macro": "macro ROC-AUC"}
+              "roc_auc_macro": "macro ROC-AUC", "ccc_mean": "mean CCC"}
+#: per-dimension columns of a ridge probe's tuning table: (metric key, heading)
+DIMENSION_COLUMNS = (("ccc", "CCC"), ("pearson", "Pearson r"), ("spearman", "Spearman"),
+                     ("mae", "MAE"), ("rmse", "RMSE"))
+TUNED_BY = {"classification": "UA", "multilabel": "macro ROC-AUC",
+            "dimensional": "mean CCC over dimensions"}
+
+
+def metric_name(key: str, dimensions: list[str]) -> str:
+    """``ccc_V`` -> ``CCC V`` for a dimension; the fixed names otherwise."""
+    for metric, heading in DIMENSION_COLUMNS:
+        for dim in dimensions:
+            if key == f"{metric}_{dim}":
+                return f"{heading} {dim}"
+    return FOLD_NAMES.get(key, key)
 
 
 def _value(v: Any) -> str:
@@ -35,17 +49,58 @@ def efficiency_rows(record: dict[str, Any]) -> list[list[str]]:
              else f"{t['embedding_samples_per_s']:,.1f} samples/s"]]
 
 
+def head_line(head: dict[str, Any]) -> str:
+    if "alpha" in head:
+        return (f"- Head: {head['kind']} (one multi-output ridge regression on standardised "
+                f"features), alpha = {head['alpha']:g}")
+    return (f"- Head: {head['kind']}, C = {head.get('c')}, class weight "
+            f"{head.get('class_weight')}"
+            + (f", hidden {head['hidden']}" if head.get("hidden") else "")
+            + (f", {head['networks']} networks averaged" if (head.get("networks") or 1) > 1
+               else "")
+            + ("" if head.get("converged", True) else " (did not fully converge)"))
+
+
+def tuning_lines(record: dict[str, Any]) -> list[str]:
+    """The strength search and the tuned head's metrics on the tuning split."""
+    h, task = record["head"], record["task"]
+    dimensional = task == "dimensional"
+    strength = "alpha" if dimensional else "c"
+    lines: list[str] = []
+    if h.get(f"{strength}_search"):
+        metric = TUNED_BY[task]
+        lines += [f"Regularisation chosen on the tuning split ({record['data']['tune_split']}) "
+                  f"by {metric}:", "",
+                  _table(["alpha" if dimensional else "C", metric],
+                         [[value, _value(score)]
+                          for value, score in h[f"{strength}_search"].items()]), ""]
+    tuned = record.get("tune_metrics")
+    if not tuned:
+        return lines
+    if dimensional:
+        dims = record["labels"]
+        lines += [f"On the tuning split ({record['data']['tune_split']}, "
+                  f"{record['data']['n_tune']} samples), mean CCC {_value(tuned['ccc_mean'])}:",
+                  "", _table(["Dimension", *[heading for _, heading in DIMENSION_COLUMNS]],
+                             [[dim, *[_value(tuned.get(f"{key}_{dim}"))
+                                      for key, _ in DIMENSION_COLUMNS]] for dim in dims]),
+                  "", "CCC: Lin's concordance correlation (population moments); see "
+                  "`emoeval.metrics.dimensional`.", ""]
+        return lines
+    return lines + ["On the tuning split (threshold 0.5 for F1):", "",
+                    _table(["Metric", "Value"], [[FOLD_NAMES.get(k, k), _value(v)]
+                                                 for k, v in tuned.items()]), ""]
+
+
 def render_train_report(record: dict[str, Any]) -> str:
     b, h, d = record["backbone"], record["head"], record["data"]
+    dims = record["labels"] if record["task"] == "dimensional" else []
     lines = [f"# Probe: {h['kind']} on {b['spec']}", "",
              f"- Backbone: {_code(b['spec'])}, layer {_code(b.get('layer'))}, pooling "
              f"{b.get('pooling')}, fingerprint {_code(b['fingerprint'])}",
-             f"- Head: {h['kind']}, C = {h.get('c')}, class weight {h.get('class_weight')}"
-             + (f", hidden {h['hidden']}" if h.get("hidden") else "")
-             + (f", {h['networks']} networks averaged" if (h.get("networks") or 1) > 1 else "")
-             + ("" if h.get("converged", True) else " (did not fully converge)"),
-             f"- Task: {record['task']}, {len(record['labels'])} labels: "
-             + ", ".join(record["labels"]),
+             head_line(h),
+             f"- Task: {record['task']}, {len(record['labels'])} "
+             f"{'dimensions' if dims else 'labels'}: " + ", ".join(record["labels"]),
              f"- Data: {_code(d['dataset'])}, trained on split {d.get('train_split') or 'all rows'}"
              f" ({d['n_train']} samples)"
              + (f", tuned on {d['tune_split']} ({d['n_tune']} samples)" if d.get("tune_split")
@@ -53,30 +108,24 @@ def render_train_report(record: dict[str, Any]) -> str:
              ""]
     if h.get("note"):
         lines += [f"*{h['note']}*", ""]
-    if h.get("c_search"):
-        metric = "macro ROC-AUC" if record["task"] == "multilabel" else "UA"
-        lines += [f"Regularisation chosen on the tuning split by {metric}:", "",
-                  _table(["C", metric], [[c, _value(v)] for c, v in h["c_search"].items()]), ""]
-    if record.get("tune_metrics"):
-        lines += ["On the tuning split (threshold 0.5 for F1):", "",
-                  _table(["Metric", "Value"], [[FOLD_NAMES.get(k, k), _value(v)]
-                                               for k, v in record["tune_metrics"].items()]), ""]
+    lines += tuning_lines(record)
     cv = record.get("cv")
     if cv:
         lines += [f"## Cross-validation ({cv['cv']}, {cv['n_folds']} folds)", ""]
         names = list(cv["summary"])
-        rows = [[FOLD_NAMES.get(n, n), _value(s["mean"]), _value(s["std"]), _value(s["min"]),
+        rows = [[metric_name(n, dims), _value(s["mean"]), _value(s["std"]), _value(s["min"]),
                  _value(s["max"]), _value(cv["pooled"].get(n))] for n, s in cv["summary"].items()]
         lines += [_table(["Metric", "mean", "std over folds", "min", "max", "pooled"], rows), "",
-                  _table(["Fold", "train", "held out", *[FOLD_NAMES.get(n, n) for n in names]],
+                  _table(["Fold", "train", "held out", *[metric_name(n, dims) for n in names]],
                          [[f["fold"], f["n_train"], f["n_test"], *[_value(f[n]) for n in names]]
                           for f in cv["folds"]]), "",
-                  "Out-of-fold predictions: `cv_predictions.csv` (rescore with `emoeval score`).",
+                  "Out-of-fold predictions: `cv_predictions.csv` (rescore with `emoeval score"
+                  + (" --task dimensional`)." if dims else "`)."),
                   ""]
     lines += ["## Efficiency", "", _table(["Measure", "Value"], efficiency_rows(record)), ""]
     if d.get("n_errors"):
-        lines += [f"## Errors", "", f"{d['n_errors']} samples could not be embedded and were "
-                  "left out:", ""]
+        lines += ["## Errors", "", f"{d['n_errors']} samples could not be embedded"
+                  + (" or have no usable target" if dims else "") + " and were left out:", ""]
         lines += [f"- {_code(e['id'])}: {e['error']}" for e in d.get("errors", [])] + [""]
     if record.get("command"):
         lines += ["Command:", "", "```", record["command"], "```", ""]
