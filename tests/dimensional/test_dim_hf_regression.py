@@ -264,3 +264,45 @@ def test_a_text_longer_than_the_model_s_positions_is_truncated_not_an_error(text
     long_text = " ".join(["i am so happy today"] * 40)
     values = adapter.predict([long_text, "sad"])
     assert values.shape == (2, 3) and np.all(np.isfinite(values))
+
+
+def test_evaluate_an_audio_regression_head_on_a_csv_of_clips(tmp_path, audio_regressor):
+    """The whole path: CSV of audio paths + A,D,V targets -> hf: regression head -> CCC;
+    a corrupt clip is one sample's error and the run finishes."""
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from emoeval.adapters.base import load_adapter
+    from emoeval.audio import load_audio
+    from emoeval.cli import app
+    from sklearn.metrics import mean_absolute_error
+
+    rows = []
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        write_wav(tmp_path / f"clip{i}.wav", seconds=0.3 + 0.05 * i, seed=i)
+        rows.append({"path": f"clip{i}.wav", "A": rng.uniform(1, 5), "D": rng.uniform(1, 5),
+                     "V": rng.uniform(1, 5), "speaker": f"s{i % 3}"})
+    (tmp_path / "broken.wav").write_bytes(b"RIFF not really audio")
+    rows.append({"path": "broken.wav", "A": 3.0, "D": 3.0, "V": 3.0, "speaker": "s0"})
+    pd.DataFrame(rows).to_csv(tmp_path / "clips.csv", index=False)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["evaluate", "--model", f"hf:{audio_regressor}",
+                                      "--dataset", f"csv:{tmp_path / 'clips.csv'}",
+                                      "--target-cols", "A,D,V", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["task"] == "dimensional" and results["n_errors"] == 1
+    assert results["label_mapping"]["dimension_to_output"] == {
+        "A": "arousal", "D": "dominance", "V": "valence"}
+    adapter = load_adapter(f"hf:{audio_regressor}")
+    values = np.vstack([adapter.predict([load_audio(str(tmp_path / r["path"]), 16000)])
+                        for r in rows[:-1]])
+    truth = pd.DataFrame(rows[:-1])
+    for j, dim in enumerate(("A", "D", "V")):
+        expected = mean_absolute_error(truth[dim].to_numpy(), values[:, j])
+        assert results["metrics"][dim]["mae"] == pytest.approx(expected, rel=1e-5)
+    detailed = pd.read_csv(out / "detailed_results.csv")
+    assert detailed.loc[detailed["id"] == "broken.wav", "error"].iloc[0] != ""
