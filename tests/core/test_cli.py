@@ -315,3 +315,16 @@ def test_stray_task_option_fails_before_the_model_runs(tmp_path):
     assert result.exit_code == 2
     assert "--invalid-policy does not apply to --task classification" in result.output
     assert not (out / "predictions.jsonl").exists()
+
+
+def test_cli_refuses_an_option_the_model_does_not_take(tmp_path):
+    """A flag meant for another backend (--prompt is llm:'s) fails before any run rather
+    than being silently ignored."""
+    from emoeval.adapters.base import load_adapter
+    from emoeval.errors import EmoevalError
+
+    with pytest.raises(EmoevalError, match="--prompt does not apply to python: models"):
+        load_adapter("python:toy_models:keyword_label", prompt="p.txt")
+    with pytest.raises(EmoevalError, match="--output-names does not apply to lexicon:"):
+        load_adapter("lexicon:nrc", output_names=["valence"])
+    assert load_adapter("python:toy_models:keyword_label", modality="text").modality == "text"

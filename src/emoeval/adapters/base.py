@@ -30,6 +30,9 @@ from ..registry import MODEL_ADAPTERS, load_class, parse_spec
 
 class ModelAdapter:
     name: str = "adapter"
+    #: options read from ``**options`` rather than named in ``__init__`` (both are accepted;
+    #: anything else is refused by load_adapter, so a flag is never silently ignored)
+    option_names: tuple[str, ...] = ()
     #: "text" or "audio"
     modality: str = "text"
     #: target sampling rate for audio models
@@ -129,4 +132,20 @@ def load_adapter(spec: str, **options: Any) -> ModelAdapter:
     if not parsed.argument:
         raise EmoevalError(f"model spec {spec!r} names no model after {parsed.name!r}:")
     cls = load_class(MODEL_ADAPTERS[parsed.name][0])
+    accepted = accepted_options(cls)
+    foreign = sorted(k for k in options if k not in accepted)
+    if foreign:
+        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise EmoevalError(f"{flags} does not apply to {parsed.name}: models (their options: "
+                           f"{', '.join(sorted(accepted)) or 'none'})")
     return cls(parsed.argument, spec=spec, **options)
+
+
+def accepted_options(cls: type) -> set[str]:
+    """The options an adapter class takes: its named ``__init__`` keywords and
+    ``option_names``."""
+    import inspect
+
+    named = {name for name, p in inspect.signature(cls.__init__).parameters.items()
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return (named - {"self", "argument", "spec"}) | set(cls.option_names)

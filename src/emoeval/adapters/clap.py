@@ -36,6 +36,7 @@ PROCESSOR_FILES = ("config.json", "processor_config.json", "preprocessor_config.
 
 class ClapAdapter(ModelAdapter):
     name = "clap"
+    option_names = ('batch_size', 'prompt_template')
     modality = "audio"
 
     def __init__(self, argument: str, spec: str = "", device: str | None = None,

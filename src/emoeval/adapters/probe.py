@@ -31,6 +31,7 @@ from .base import ModelAdapter
 
 class ProbeAdapter(ModelAdapter):
     name = "probe"
+    option_names = ('cache_dir',)
 
     def __init__(self, argument: str, spec: str = "", **options: Any):
         super().__init__(argument, spec=spec, **options)

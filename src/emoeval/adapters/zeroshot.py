@@ -96,6 +96,7 @@ def model_files(directory: Path, suffixes: tuple[str, ...]) -> list[str]:
 
 class ZeroShotAdapter(ModelAdapter):
     name = "zeroshot"
+    option_names = ('prompt_template', 'temperature', 'batch_size', 'device')
     modality = "text"
 
     def __init__(self, argument: str, spec: str = "", **options: Any):

@@ -173,13 +173,19 @@ class ClassifierScorer(PairScorer):
 
 def load_pair_scorer(spec: str | None, sham: bool = False, **options: Any) -> PairScorer:
     """The scorer for ``--model SPEC`` or ``--sham``."""
-    from ..adapters.base import load_adapter
+    from ..adapters.base import accepted_options, load_adapter
 
     if sham:
         return ShamScorer()
     if not spec:
         raise EmoevalError("give --model SPEC or --sham")
-    adapter = load_adapter(spec, **{k: v for k, v in options.items() if v is not None})
+    from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+
+    # batch_size is the benchmark's own setting: it reaches only adapters that batch inside
+    accepted = accepted_options(load_class(MODEL_ADAPTERS[parse_spec(spec, MODEL_ADAPTERS,
+                                                                     "model").name][0]))
+    adapter = load_adapter(spec, **{k: v for k, v in options.items()
+                                    if v is not None and (k != "batch_size" or k in accepted)})
     if hasattr(adapter, "pair_similarity"):
         return ClapScorer(adapter)
     return ClassifierScorer(adapter)
