@@ -137,6 +137,32 @@ def refuse_fresh_regression_head(adapter: "HFAdapter") -> None:
         "or train a head on it (emoeval train --head ridge)", needs_custom_loader=False)
 
 
+def weight_files(model_dir: str | None) -> list[str]:
+    if not model_dir:
+        return []
+    files: list[str] = []
+    for pattern in WEIGHT_PATTERNS:
+        files += glob.glob(os.path.join(model_dir, pattern))
+    return files
+
+
+def model_fingerprint_parts(model_dir: str | None, config: Any,
+                            output_names: list[str] | None) -> list[str]:
+    """What identifies an ``hf:`` model, from its files alone (no weights loaded): the
+    weights' digest (or the Hub commit), the config and preprocessing files, renamed
+    outputs. The adapter's fingerprint, and the ONNX export cache's key before loading."""
+    weights = weight_files(model_dir)
+    parts = [files_digest(weights) if weights else str(getattr(config, "_commit_hash", ""))]
+    for name in ("config.json", *PREPROCESSING_FILES):
+        path = os.path.join(model_dir or "", name)
+        if model_dir and os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                parts.append(f"{name}:{f.read()}")
+    if output_names:  # renamed outputs mean other dimensions
+        parts.append("output_names:" + ",".join(output_names))
+    return parts
+
+
 class HFAdapter(ModelAdapter):
     name = "hf"
 
@@ -232,24 +258,10 @@ class HFAdapter(ModelAdapter):
         return self._predict_text(inputs)
 
     def _weight_files(self) -> list[str]:
-        if not self.model_dir:
-            return []
-        files: list[str] = []
-        for pattern in WEIGHT_PATTERNS:
-            files += glob.glob(os.path.join(self.model_dir, pattern))
-        return files
+        return weight_files(self.model_dir)
 
     def fingerprint_parts(self) -> list[str]:
-        parts = [files_digest(self._weight_files()) if self._weight_files()
-                 else str(getattr(self.config, "_commit_hash", ""))]
-        for name in ("config.json", *PREPROCESSING_FILES):
-            path = os.path.join(self.model_dir or "", name)
-            if self.model_dir and os.path.isfile(path):
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    parts.append(f"{name}:{f.read()}")
-        if self.output_names:  # renamed outputs mean other dimensions
-            parts.append("output_names:" + ",".join(self.output_names))
-        return parts
+        return model_fingerprint_parts(self.model_dir, self.config, self.output_names)
 
     def efficiency(self) -> dict[str, Any]:
         weights = self._weight_files()

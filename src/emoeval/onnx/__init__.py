@@ -9,7 +9,9 @@ file directly.
 - :mod:`.export`: ``hf:`` model -> ``model.fp32.onnx`` (dynamic batch and length axes)
 - :mod:`.verify`: ONNX vs PyTorch on given inputs, under one tolerance policy
 - :mod:`.quantize`: ``quant_pre_process`` then dynamic (or static) INT8 of chosen op types
-- :mod:`.runtime`: ``evaluate --runtime onnx|onnx-int8`` (export once, cached; verify per run)
+- :mod:`.runtime`: ``evaluate --runtime onnx|onnx-int8`` (export once, cached; verify per
+  set of samples)
+- :mod:`.verdicts`: verification verdicts cached beside the export, keyed by file and inputs
 - :mod:`.pipeline` and :mod:`.report`: the ``quantize`` command
 """
 

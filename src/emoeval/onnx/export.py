@@ -57,21 +57,19 @@ def source_fingerprint(adapter: ModelAdapter) -> str:
 
 
 def source_fingerprint_of_files(spec: str) -> str:
-    """:func:`source_fingerprint` of the ``hf:`` model ``spec`` without loading its weights.
-
-    The ``hf:`` adapter's fingerprint reads only the spec, the weight files' digest and the
-    config and preprocessing files, so an adapter with its config but no model computes the
-    same one (tested against a loaded adapter). Raises what reading the config raises.
-    """
+    """:func:`source_fingerprint` of the ``hf:`` model ``spec`` without loading its weights:
+    the adapter's fingerprint is its spec and :func:`emoeval.adapters.hf.
+    model_fingerprint_parts`, which read files only (:func:`load_torch_model` renames no
+    outputs). Raises what reading the config raises."""
     import transformers
 
-    from ..adapters.hf import HFAdapter, resolve_model_dir
+    from ..adapters.hf import model_fingerprint_parts, resolve_model_dir
 
     argument = parse_spec(spec, MODEL_ADAPTERS, "model").argument
-    unloaded = HFAdapter.__new__(HFAdapter)
-    ModelAdapter.__init__(unloaded, argument, spec)
-    unloaded.config = transformers.AutoConfig.from_pretrained(argument)
-    unloaded.model_dir = resolve_model_dir(argument)
+    unloaded = ModelAdapter(argument, spec)
+    config = transformers.AutoConfig.from_pretrained(argument)
+    parts = model_fingerprint_parts(resolve_model_dir(argument), config, None)
+    unloaded.fingerprint_parts = lambda: parts  # the base class hashes spec + parts
     return source_fingerprint(unloaded)
 
 

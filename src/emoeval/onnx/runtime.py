@@ -2,21 +2,29 @@
 
 The export is made once per model and cached by the model's fingerprint (weights and
 preprocessing files) under ``$EMOEVAL_CACHE_DIR/onnx/<fingerprint>/`` (default
-``~/.cache/emoeval``), in the fixed layout. Every run verifies the cached file against
-PyTorch on the run's own first samples before any prediction, and refuses when it fails.
+``~/.cache/emoeval``), in the fixed layout. Before any prediction the file a run uses is
+verified against PyTorch on the run's own first samples, and refused when it fails. The
+verdict is cached beside the export (:mod:`.verdicts`): a rerun on the same samples with an
+unchanged file reuses it and never loads the PyTorch model; another file, other samples or a
+failed verdict verify again.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any
 
+from ..adapters.base import ModelAdapter
 from ..datasets.base import Row
 from ..errors import EmoevalError
-from . import INT8_FILE
-from .export import ensure_export, load_torch_model, read_manifest, source_fingerprint, \
-    write_manifest
+from . import FP32_FILE, INT8_FILE
+from .export import ensure_export, export_is_current, load_torch_model, read_manifest, \
+    source_fingerprint, source_fingerprint_of_files, write_manifest
 from .quantize import build_int8
-from .verify import VERIFY_SAMPLES, reference_outputs, require, verification_inputs, verify
+from .verdicts import cached_pass, inputs_digest, record_verdict, verdict_key
+from .verify import VERIFY_SAMPLES, Reference, reference_outputs, require, \
+    verification_inputs, verify
 
 RUNTIMES = ("torch", "onnx", "onnx-int8")
 
@@ -33,11 +41,88 @@ def check_runtime(runtime: str) -> None:
         raise EmoevalError(f"--runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
 
 
+@dataclass
+class ExportedInputs:
+    """What decoding a row takes (``prepare_input`` reads ``modality`` and
+    ``sampling_rate``), read from an export's files instead of the PyTorch model."""
+
+    modality: str
+    sampling_rate: int | None
+
+
+def exported_inputs(folder: str) -> ExportedInputs | None:
+    """The modality and sampling rate of the export in ``folder`` (from ``export.json`` and
+    the saved feature extractor, as the ``onnx:`` adapter reads them), or None if unknown."""
+    modality = read_manifest(folder).get("modality")
+    if modality == "text":
+        return ExportedInputs("text", None)
+    if modality != "audio":
+        return None
+    import transformers
+
+    try:
+        rate = transformers.AutoFeatureExtractor.from_pretrained(folder).sampling_rate
+    except Exception:  # an unreadable preprocessor file: the PyTorch model decides
+        return None
+    return ExportedInputs("audio", int(rate))
+
+
+class TorchModel:
+    """The ``hf:`` model, loaded on first use only: a run whose verdicts are all cached
+    never loads it."""
+
+    def __init__(self, spec: str):
+        self.spec = spec
+        self._adapter: ModelAdapter | None = None
+        self._reference: Reference | None = None
+
+    def adapter(self) -> ModelAdapter:
+        if self._adapter is None:
+            self._adapter = load_torch_model(self.spec)
+        return self._adapter
+
+    def fingerprint_of_files(self) -> str | None:
+        """The export cache key computed from the model's files alone, or None when they
+        cannot be read that way (loading the model then says what is wrong)."""
+        try:
+            return source_fingerprint_of_files(self.spec)
+        except Exception:
+            return None
+
+    def reference(self, inputs: list[Any], ids: list[str]) -> Reference:
+        """PyTorch's outputs on the run's verification inputs (one set per run), computed
+        once and shared by the FP32 and INT8 checks."""
+        if self._reference is None:
+            self._reference = reference_outputs(self.adapter(), inputs,
+                                                f"the run's first {len(ids)} samples")
+        return self._reference
+
+
+def verified(folder: str, path: str, precision: str, inputs_key: str,
+             torch_model: TorchModel, inputs: list[Any], ids: list[str]) -> None:
+    """Verify ``path`` unless a passed verdict under the same key is cached; record the new
+    verdict (passed or failed) and refuse a failed one."""
+    key = verdict_key(path, precision, inputs_key)
+    if cached_pass(folder, key):
+        return
+    verification = verify(torch_model.reference(inputs, ids), path, precision)
+    record_verdict(folder, key, verification.to_dict())
+    require(verification)
+
+
+def check_modality(model_spec: str, modality: str, rows: list[Row]) -> None:
+    if rows and modality != rows[0].modality:
+        raise EmoevalError(f"{model_spec} takes {modality} but the dataset holds "
+                           f"{rows[0].modality}; pick a matching model or dataset")
+
+
 def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
     """The ``onnx:<path>`` spec to evaluate instead of ``model_spec`` (an ``hf:`` model).
 
-    Exports (once) and, for ``onnx-int8``, quantizes MatMul nodes (once); verifies the file
-    on the first ``VERIFY_SAMPLES`` rows that decode. ``torch`` returns ``model_spec``.
+    Exports (once) and, for ``onnx-int8``, quantizes MatMul nodes (once); verifies each file
+    on the first ``VERIFY_SAMPLES`` rows that decode unless a passed verdict for the same
+    file and inputs is cached. The PyTorch model is loaded only to export, quantize or
+    verify. ``torch`` returns ``model_spec``.
     """
     check_runtime(runtime)
     if runtime == "torch":
@@ -46,22 +131,33 @@ def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
         raise EmoevalError(f"--runtime {runtime} exports hf: models only, and {model_spec!r} "
                            "is not one; drop --runtime (an onnx:<file> model already runs with "
                            "ONNX Runtime)")
-    adapter = load_torch_model(model_spec)
-    if rows and adapter.modality != rows[0].modality:
-        raise EmoevalError(f"{model_spec} takes {adapter.modality} but the dataset holds "
-                           f"{rows[0].modality}; pick a matching model or dataset")
-    folder = os.path.join(cache_root(), source_fingerprint(adapter))
-    fp32_path = ensure_export(adapter, folder)
-    inputs, ids = verification_inputs(rows, adapter, VERIFY_SAMPLES)
-    reference = reference_outputs(adapter, inputs, f"the run's first {len(ids)} samples")
-    require(verify(reference, fp32_path, "fp32"))
+    torch_model = TorchModel(model_spec)
+    fingerprint = torch_model.fingerprint_of_files()
+    if fingerprint is None or not export_is_current(os.path.join(cache_root(), fingerprint),
+                                                    fingerprint):
+        adapter = torch_model.adapter()
+        check_modality(model_spec, adapter.modality, rows)  # before a long export
+        # the folder is named by the loaded model's fingerprint, as every export is filed
+        fingerprint = source_fingerprint(adapter)
+        ensure_export(adapter, os.path.join(cache_root(), fingerprint))
+    folder = os.path.join(cache_root(), fingerprint)
+    # decoded as the export's own files say (the same as the PyTorch model decodes)
+    decoder = exported_inputs(folder) or torch_model.adapter()
+    check_modality(model_spec, decoder.modality, rows)
+    inputs, ids = verification_inputs(rows, decoder, VERIFY_SAMPLES)
+    inputs_key = inputs_digest(ids, inputs)
+
+    fp32_path = os.path.join(folder, FP32_FILE)
+    verified(folder, fp32_path, "fp32", inputs_key, torch_model, inputs, ids)
     if runtime == "onnx":
         return f"onnx:{fp32_path}"
     int8_path = os.path.join(folder, INT8_FILE)
     if os.path.isfile(int8_path):
-        require(verify(reference, int8_path, "int8"))
+        verified(folder, int8_path, "int8", inputs_key, torch_model, inputs, ids)
     else:
-        block = build_int8(fp32_path, folder, reference, ops="matmul")
+        block = build_int8(fp32_path, folder, torch_model.reference(inputs, ids), ops="matmul")
+        record_verdict(folder, verdict_key(int8_path, "int8", inputs_key),
+                       block["verification"])
         manifest = read_manifest(folder)
         manifest["int8"] = {"file": INT8_FILE, **{k: block[k] for k in
                                                   ("mode", "ops", "op_types", "reason")}}

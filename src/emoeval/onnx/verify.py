@@ -74,7 +74,11 @@ class Verification:
 
 
 def max_text_length(adapter: ModelAdapter) -> int:
-    """The hf adapter's truncation rule: the tokenizer's limit, else 512."""
+    """The hf adapter's truncation rule (its ``text_max_length`` where it has one), else
+    the tokenizer's limit, else 512."""
+    own_rule = getattr(adapter, "text_max_length", None)
+    if callable(own_rule):
+        return int(own_rule())
     limit = getattr(adapter.processor, "model_max_length", 0) or 0
     return int(limit) if 0 < limit < 100_000 else 512
 
