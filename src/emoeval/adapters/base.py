@@ -119,6 +119,15 @@ def padding_groups(inputs: list, uses_attention_mask: bool) -> list[list[int]]:
     return list(by_length.values())
 
 
+def text_token_limit(processor: Any, max_positions: int | None) -> int:
+    """Tokens kept per text: the tokenizer's limit (512 when it declares none), never more
+    than the model has position embeddings for (a longer input would crash)."""
+    declared = getattr(processor, "model_max_length", 0) or 0
+    limit = declared if 0 < declared < 100_000 else 512
+    return (min(limit, max_positions) if isinstance(max_positions, int) and max_positions > 0
+            else limit)
+
+
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     z = x - np.max(x, axis=axis, keepdims=True)

@@ -1,30 +1,34 @@
-"""``onnx:<model.onnx>``: a classifier run with ONNX Runtime.
+"""``onnx:<model.onnx>``: a classifier or regression head run with ONNX Runtime.
 
 Labels come from ``config.json`` (``id2label``) beside the model file; preprocessing from the
 feature-extractor or tokenizer files beside it, so an exported ``hf:`` model evaluates the
-same way under either runtime.
+same way under either runtime: a regression head (``problem_type "regression"``) returns its
+raw outputs as values, named by ``id2label`` or ``output_names``, as ``hf:`` does.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ..errors import EmoevalError
-from .base import ModelAdapter, files_digest, padding_groups, softmax
+from .base import ModelAdapter, files_digest, padding_groups, softmax, text_token_limit
 
 
 class ONNXAdapter(ModelAdapter):
     name = "onnx"
 
     def __init__(self, argument: str, spec: str = "", providers: list[str] | None = None,
-                 **options: Any):
+                 output_names: list[str] | str | None = None, **options: Any):
         super().__init__(argument, spec, **options)
         import onnxruntime as ort
         import transformers
+
+        from .hf import check_output_names, is_regression, parse_output_names
 
         if not os.path.isfile(argument):
             raise EmoevalError(f"ONNX model file {argument!r} does not exist")
@@ -38,8 +42,16 @@ class ONNXAdapter(ModelAdapter):
         id2label = config.get("id2label") or {}
         if not id2label:
             raise EmoevalError(f"{config_path} has no id2label")
-        self._labels = [str(id2label[k]) for k in sorted(id2label, key=lambda k: int(k))]
+        head = SimpleNamespace(problem_type=config.get("problem_type"),
+                               num_labels=len(id2label))
+        self.output_names = parse_output_names(output_names)
+        check_output_names(argument, head, self.output_names)
+        self._labels = self.output_names or [str(id2label[k])
+                                             for k in sorted(id2label, key=lambda k: int(k))]
         self.multi_label = config.get("problem_type") == "multi_label_classification"
+        if is_regression(head):
+            self.output = "values"
+        self.max_positions = config.get("max_position_embeddings")
         self.folder = folder
         try:
             self.session = ort.InferenceSession(
@@ -67,12 +79,15 @@ class ONNXAdapter(ModelAdapter):
             value = np.asarray(encoded[name])
             feeds[name] = value.astype(np.float32 if value.dtype.kind == "f" else np.int64)
         logits = self.session.run(None, feeds)[0].astype(np.float64)
+        if self.output == "values":  # regression: the outputs are the predictions
+            return logits
         return 1 / (1 + np.exp(-logits)) if self.multi_label else softmax(logits)
 
     def predict(self, inputs: list[Any]) -> np.ndarray:
         if self.modality == "text":
-            return self._run(dict(self.processor(inputs, return_tensors="np", padding=True,
-                                                 truncation=True, max_length=512)))
+            return self._run(dict(self.processor(
+                inputs, return_tensors="np", padding=True, truncation=True,
+                max_length=text_token_limit(self.processor, self.max_positions))))
         out = np.zeros((len(inputs), len(self._labels)))
         for group in padding_groups(inputs, self.uses_attention_mask):
             encoded = self.processor([inputs[i] for i in group], sampling_rate=self.sampling_rate,
@@ -94,6 +109,8 @@ class ONNXAdapter(ModelAdapter):
             if os.path.isfile(path):
                 with open(path, encoding="utf-8", errors="replace") as f:
                     parts.append(f"{name}:{f.read()}")
+        if self.output_names:  # renamed outputs mean other dimensions
+            parts.append("output_names:" + ",".join(self.output_names))
         return parts
 
     def efficiency(self) -> dict[str, Any]:
