@@ -58,3 +58,24 @@ def test_onnx_runtime_gives_the_regression_values_of_pytorch(tmp_path, regressor
     assert adapter.fingerprint() != plain.fingerprint()
     with pytest.raises(EmoevalError, match="gives 2 names"):
         load_adapter(onnx_spec, output_names="V,A")
+
+
+def test_reduced_precision_checks_regression_values_by_tolerance_not_by_argmax():
+    """Argmax over arousal/dominance/valence means nothing: a regression head agrees on an
+    input when every output is within a tenth of its spread."""
+    from emoeval.onnx.verify import VALUE_TOLERANCE, Reference, compare
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(3.0, 0.5, (20, 3))
+    reference = Reference(encoded=[{}] * 20, logits=values, latency_ms=[1.0] * 20,
+                          source="test", values=True)
+    spread = values.std(axis=0)
+    # a shift within the tolerance on every output: agreement, whatever the argmax does
+    close = values + 0.5 * VALUE_TOLERANCE * spread * np.sign(rng.normal(size=values.shape))
+    verdict = compare(reference, close, [1.0], "int8 model", "int8")
+    assert verdict.passed and verdict.label_agreement == 1.0 and verdict.values
+    far = values.copy()
+    far[0, 1] += 3 * VALUE_TOLERANCE * spread[1]
+    failed = compare(reference, far, [1.0], "int8 model", "int8")
+    assert not failed.passed and failed.n_label_disagreements == 1
+    assert "close values" in failed.describe()

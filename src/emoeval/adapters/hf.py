@@ -9,10 +9,16 @@ predicts continuous values (``output = "values"``): its raw outputs, named by ``
 or by the ``output_names`` option (``--output-names arousal,dominance,valence``). A
 regression head the checkpoint does not hold (transformers would initialise it at random)
 is refused; a fresh classification head is loaded, so screening can inspect and judge it.
+
+``autocast="bf16"`` (set by ``--runtime torch-bf16``) runs the forward pass under
+``torch.autocast`` in bfloat16 on the model's device; the outputs are cast back to float32
+before softmax, sigmoid or values, and the option is part of the fingerprint, so bf16
+predictions never mix with FP32 ones in a prediction store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 from typing import Any
@@ -20,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from .base import ModelAdapter, files_digest, padding_groups
+from .base import ModelAdapter, files_digest, padding_groups, text_token_limit
 
 REGRESSION = "regression"
+#: ``autocast`` values and the dtype each runs the forward pass in
+AUTOCAST_DTYPES = {"bf16": "bfloat16"}
 
 # PyTorch weights only: an exported .onnx beside them is another model (onnx:), and must not
 # change this one's size or fingerprint (the --runtime cache key)
@@ -66,6 +74,14 @@ class FreshHeadError(EmoevalError):
     def __init__(self, message: str, needs_custom_loader: bool):
         super().__init__(message)
         self.needs_custom_loader = needs_custom_loader
+
+
+def is_audio_config(config: Any) -> bool:
+    """An audio model: its ``model_type`` has an audio-classification class in transformers
+    (wav2vec2, hubert, wavlm, whisper, ...); anything else is read as text."""
+    from transformers.models.auto import modeling_auto
+
+    return config.model_type in modeling_auto.MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
 
 
 def is_regression(config: Any) -> bool:
@@ -163,15 +179,34 @@ def model_fingerprint_parts(model_dir: str | None, config: Any,
     return parts
 
 
+def check_autocast(autocast: str | None) -> str | None:
+    if autocast is not None and autocast not in AUTOCAST_DTYPES:
+        raise EmoevalError(f"autocast {autocast!r} is not one of {', '.join(AUTOCAST_DTYPES)}; "
+                           "leave it unset for FP32")
+    return autocast
+
+
+def autocast_context(device: str, autocast: str | None) -> Any:
+    """``torch.autocast`` in the dtype ``autocast`` names on ``device``'s type (cpu, cuda),
+    or no context for FP32."""
+    if autocast is None:
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast(device_type=torch.device(device).type,
+                          dtype=getattr(torch, AUTOCAST_DTYPES[autocast]))
+
+
 class HFAdapter(ModelAdapter):
     name = "hf"
 
     def __init__(self, argument: str, spec: str = "", device: str | None = None,
-                 output_names: list[str] | str | None = None, **options: Any):
+                 output_names: list[str] | str | None = None, autocast: str | None = None,
+                 **options: Any):
         super().__init__(argument, spec, **options)
+        self.autocast = check_autocast(autocast)
         import torch
         import transformers
-        from transformers.models.auto import modeling_auto
 
         self._torch = torch
         try:
@@ -181,7 +216,7 @@ class HFAdapter(ModelAdapter):
         self.config = config
         self.output_names = parse_output_names(output_names)
         check_output_names(argument, config, self.output_names)  # before the slow load
-        is_audio = config.model_type in modeling_auto.MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
+        is_audio = is_audio_config(config)
         self.modality = "audio" if is_audio else "text"
         try:
             if is_audio:
@@ -224,7 +259,9 @@ class HFAdapter(ModelAdapter):
         torch = self._torch
         with torch.inference_mode():
             encoded = {k: v.to(self.device) for k, v in encoded.items()}
-            logits = self.model(**encoded).logits.float()
+            with autocast_context(self.device, self.autocast):
+                logits = self.model(**encoded).logits
+            logits = logits.float()  # bf16 outputs back to float32 before softmax
             if self.output == "values":  # regression: the outputs are the predictions
                 return logits.cpu().numpy().astype(np.float64)
             probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, -1)
@@ -240,12 +277,8 @@ class HFAdapter(ModelAdapter):
         return out
 
     def text_max_length(self) -> int:
-        """Tokens kept per text: the tokenizer's limit (512 when it declares none), never
-        more than the model has position embeddings for (a longer input would crash)."""
-        declared = getattr(self.processor, "model_max_length", 0) or 0
-        limit = declared if 0 < declared < 100_000 else 512
-        positions = getattr(self.config, "max_position_embeddings", None)
-        return min(limit, positions) if isinstance(positions, int) and positions > 0 else limit
+        return text_token_limit(self.processor, getattr(self.config, "max_position_embeddings",
+                                                        None))
 
     def _predict_text(self, inputs: list[str]) -> np.ndarray:
         encoded = self.processor(inputs, return_tensors="pt", padding=True, truncation=True,
@@ -261,7 +294,9 @@ class HFAdapter(ModelAdapter):
         return weight_files(self.model_dir)
 
     def fingerprint_parts(self) -> list[str]:
-        return model_fingerprint_parts(self.model_dir, self.config, self.output_names)
+        parts = model_fingerprint_parts(self.model_dir, self.config, self.output_names)
+        # other arithmetic, other predictions (not in the ONNX export's key: it exports FP32)
+        return parts + [f"autocast:{self.autocast}"] if self.autocast else parts
 
     def efficiency(self) -> dict[str, Any]:
         weights = self._weight_files()

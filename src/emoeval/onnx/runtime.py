@@ -1,4 +1,5 @@
-"""``emoeval evaluate --runtime onnx|onnx-int8``: run an ``hf:`` model with ONNX Runtime.
+"""``emoeval evaluate --runtime onnx|onnx-int8``: run an ``hf:`` model with ONNX Runtime;
+``--runtime torch-bf16``: run it with PyTorch under bf16 autocast.
 
 The export is made once per model and cached by the model's fingerprint (weights and
 preprocessing files) under ``$EMOEVAL_CACHE_DIR/onnx/<fingerprint>/`` (default
@@ -7,6 +8,12 @@ verified against PyTorch on the run's own first samples, and refused when it fai
 verdict is cached beside the export (:mod:`.verdicts`): a rerun on the same samples with an
 unchanged file reuses it and never loads the PyTorch model; another file, other samples or a
 failed verdict verify again.
+
+``torch-bf16`` exports nothing: the run's first samples are verified through the PyTorch
+model in bf16 autocast against the same model in FP32, on the device the run uses, under
+the INT8 policy (the same decisions); the verdict is cached in the model's cache folder,
+keyed by its fingerprint, and the run's adapter gets ``autocast="bf16"``
+(:func:`runtime_adapter_options`).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..adapters.base import ModelAdapter
+from ..adapters.base import ModelAdapter, load_adapter
 from ..datasets.base import Row
 from ..errors import EmoevalError
 from . import FP32_FILE, INT8_FILE
@@ -24,9 +31,11 @@ from .export import ensure_export, export_is_current, load_torch_model, read_man
 from .quantize import build_int8
 from .verdicts import cached_pass, inputs_digest, record_verdict, verdict_key
 from .verify import VERIFY_SAMPLES, Reference, reference_outputs, require, \
-    verification_inputs, verify
+    verification_inputs, verify, verify_autocast
 
-RUNTIMES = ("torch", "onnx", "onnx-int8")
+RUNTIMES = ("torch", "onnx", "onnx-int8", "torch-bf16")
+#: the PyTorch runtimes of reduced precision: the ``autocast`` option each gives the adapter
+AUTOCAST_RUNTIMES = {"torch-bf16": "bf16"}
 
 
 def cache_root() -> str:
@@ -39,6 +48,13 @@ def cache_root() -> str:
 def check_runtime(runtime: str) -> None:
     if runtime not in RUNTIMES:
         raise EmoevalError(f"--runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
+
+
+def runtime_adapter_options(runtime: str) -> dict[str, Any]:
+    """Options the runtime adds to the run's adapter (``autocast`` for ``torch-bf16``)."""
+    check_runtime(runtime)
+    autocast = AUTOCAST_RUNTIMES.get(runtime)
+    return {"autocast": autocast} if autocast else {}
 
 
 @dataclass
@@ -67,18 +83,48 @@ def exported_inputs(folder: str) -> ExportedInputs | None:
     return ExportedInputs("audio", int(rate))
 
 
+def declared_inputs(model_spec: str) -> ExportedInputs | None:
+    """The modality and sampling rate of the ``hf:`` model ``model_spec`` from its config and
+    feature extractor, as the ``hf:`` adapter decides them, without loading its weights; None
+    when they cannot be read (loading the model then says what is wrong)."""
+    import transformers
+
+    from ..adapters.hf import is_audio_config
+    from ..registry import MODEL_ADAPTERS, parse_spec
+
+    argument = parse_spec(model_spec, MODEL_ADAPTERS, "model").argument
+    try:
+        config = transformers.AutoConfig.from_pretrained(argument)
+        if not is_audio_config(config):
+            return ExportedInputs("text", None)
+        rate = transformers.AutoFeatureExtractor.from_pretrained(argument).sampling_rate
+    except Exception:
+        return None
+    return ExportedInputs("audio", int(rate))
+
+
+def run_device() -> str:
+    """The device an ``hf:`` adapter loads on when none is given."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class TorchModel:
     """The ``hf:`` model, loaded on first use only: a run whose verdicts are all cached
     never loads it."""
 
-    def __init__(self, spec: str):
+    def __init__(self, spec: str, device: str = "cpu"):
         self.spec = spec
+        #: cpu for ONNX (exported and compared there); the run's device for torch-bf16
+        self.device = device
         self._adapter: ModelAdapter | None = None
         self._reference: Reference | None = None
 
     def adapter(self) -> ModelAdapter:
         if self._adapter is None:
-            self._adapter = load_torch_model(self.spec)
+            self._adapter = (load_torch_model(self.spec) if self.device == "cpu"
+                             else load_adapter(self.spec, device=self.device))
         return self._adapter
 
     def fingerprint_of_files(self) -> str | None:
@@ -90,8 +136,8 @@ class TorchModel:
             return None
 
     def reference(self, inputs: list[Any], ids: list[str]) -> Reference:
-        """PyTorch's outputs on the run's verification inputs (one set per run), computed
-        once and shared by the FP32 and INT8 checks."""
+        """PyTorch's FP32 outputs on the run's verification inputs (one set per run),
+        computed once and shared by the FP32 and INT8 checks."""
         if self._reference is None:
             self._reference = reference_outputs(self.adapter(), inputs,
                                                 f"the run's first {len(ids)} samples")
@@ -110,6 +156,30 @@ def verified(folder: str, path: str, precision: str, inputs_key: str,
     require(verification)
 
 
+def verified_autocast(model_spec: str, autocast: str, rows: list[Row]) -> None:
+    """Verify ``model_spec`` under ``autocast`` against itself in FP32, on the run's device
+    and first decodable rows, unless a passed verdict under the same key is cached; record
+    the new verdict (passed or failed) and refuse a failed one."""
+    import torch
+
+    torch_model = TorchModel(model_spec, run_device())
+    fingerprint = (torch_model.fingerprint_of_files()
+                   or source_fingerprint(torch_model.adapter()))
+    folder = os.path.join(cache_root(), fingerprint)  # the model's folder, as for its export
+    decoder = declared_inputs(model_spec) or torch_model.adapter()
+    check_modality(model_spec, decoder.modality, rows)
+    inputs, ids = verification_inputs(rows, decoder, VERIFY_SAMPLES)
+    key = verdict_key(model_spec, autocast, inputs_digest(ids, inputs), content=fingerprint,
+                      device=torch.device(torch_model.device).type)
+    if cached_pass(folder, key):
+        return
+    verification = verify_autocast(torch_model.reference(inputs, ids), torch_model.adapter(),
+                                   autocast)
+    os.makedirs(folder, exist_ok=True)
+    record_verdict(folder, key, verification.to_dict())
+    require(verification)
+
+
 def check_modality(model_spec: str, modality: str, rows: list[Row]) -> None:
     if rows and modality != rows[0].modality:
         raise EmoevalError(f"{model_spec} takes {modality} but the dataset holds "
@@ -117,15 +187,24 @@ def check_modality(model_spec: str, modality: str, rows: list[Row]) -> None:
 
 
 def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
-    """The ``onnx:<path>`` spec to evaluate instead of ``model_spec`` (an ``hf:`` model).
+    """The ``onnx:<path>`` spec to evaluate instead of ``model_spec`` (an ``hf:`` model);
+    for ``torch`` and ``torch-bf16``, ``model_spec`` itself (with the adapter options of
+    :func:`runtime_adapter_options`).
 
     Exports (once) and, for ``onnx-int8``, quantizes MatMul nodes (once); verifies each file
     on the first ``VERIFY_SAMPLES`` rows that decode unless a passed verdict for the same
     file and inputs is cached. The PyTorch model is loaded only to export, quantize or
-    verify. ``torch`` returns ``model_spec``.
+    verify. ``torch-bf16`` verifies bf16 autocast against FP32 PyTorch the same way (the INT8
+    policy) and exports nothing.
     """
     check_runtime(runtime)
     if runtime == "torch":
+        return model_spec
+    if runtime in AUTOCAST_RUNTIMES:
+        if not model_spec.startswith("hf:"):
+            raise EmoevalError(f"--runtime {runtime} runs hf: models only (PyTorch autocast), "
+                               f"and {model_spec!r} is not one; drop --runtime")
+        verified_autocast(model_spec, AUTOCAST_RUNTIMES[runtime], rows)
         return model_spec
     if not model_spec.startswith("hf:"):
         raise EmoevalError(f"--runtime {runtime} exports hf: models only, and {model_spec!r} "

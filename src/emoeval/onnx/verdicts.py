@@ -1,9 +1,12 @@
 """Verification verdicts cached next to the export (``verdicts.json`` in its folder), so a
-rerun of ``evaluate --runtime onnx|onnx-int8`` on the same data skips loading PyTorch.
+rerun of ``evaluate --runtime onnx|onnx-int8|torch-bf16`` on the same data skips verifying
+(and, for ONNX, loading PyTorch).
 
 A verdict is keyed by everything that decides it:
 
-- the ONNX file's content: sha256 of the graph file and of every external-weights file;
+- the ONNX file's content: sha256 of the graph file and of every external-weights file; for
+  ``torch-bf16``, which runs the PyTorch model itself, the model's fingerprint (weights and
+  preprocessing) and the device type, whose bf16 kernels differ;
 - the precision and the tolerance policy (``FP32_TOLERANCE``, ``INT8_MIN_AGREEMENT``);
 - the inputs verified: their sample ids and a sha256 of their decoded content (audio samples
   at the model's rate, or the text);
@@ -70,12 +73,18 @@ def library_versions() -> dict[str, str | None]:
     return versions
 
 
-def verdict_key(path: str, precision: str, inputs_key: str) -> dict[str, Any]:
-    """Everything a verdict on ``path`` depends on (see the module docstring)."""
-    return {"format": VERDICT_FORMAT, "file": os.path.basename(path),
-            "content_sha256": content_digest(path), "precision": precision,
-            "fp32_tolerance": FP32_TOLERANCE, "int8_min_agreement": INT8_MIN_AGREEMENT,
-            "inputs_sha256": inputs_key, "versions": library_versions()}
+def verdict_key(path: str, precision: str, inputs_key: str, content: str | None = None,
+                device: str | None = None) -> dict[str, Any]:
+    """Everything a verdict on ``path`` depends on (see the module docstring). ``content``
+    identifies a model that is no file (a PyTorch model's fingerprint) instead of the file's
+    digest; ``device`` is keyed when given."""
+    key = {"format": VERDICT_FORMAT, "file": os.path.basename(path),
+           "content_sha256": content or content_digest(path), "precision": precision,
+           "fp32_tolerance": FP32_TOLERANCE, "int8_min_agreement": INT8_MIN_AGREEMENT,
+           "inputs_sha256": inputs_key, "versions": library_versions()}
+    if device is not None:
+        key["device"] = device
+    return key
 
 
 def key_name(key: dict[str, Any]) -> str:

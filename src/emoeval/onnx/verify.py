@@ -1,12 +1,16 @@
-"""Verify an ONNX model against the PyTorch model it came from, on K given inputs.
+"""Verify an ONNX model, or the PyTorch model under bf16 autocast, against the FP32 PyTorch
+model it came from, on K given inputs.
 
 The tolerance policy, one for every caller:
 
 - FP32: the largest absolute logit difference over all inputs and classes is at most
   ``FP32_TOLERANCE`` (1e-3). Export and graph optimisations reorder float arithmetic, which
   moves logits by about 1e-6 to 1e-4; a wrong graph moves them by far more.
-- INT8: the same predicted label as PyTorch on at least ``INT8_MIN_AGREEMENT`` (99%) of the
-  inputs. Quantization moves logits by design (about 1e-2), so the check is on decisions.
+- INT8 (ONNX) and BF16 (PyTorch autocast): the same predicted label as FP32 PyTorch on at
+  least ``INT8_MIN_AGREEMENT`` (99%) of the inputs. Reduced precision moves logits by design
+  (about 1e-2), so the check is on decisions. A regression head has no label to agree on:
+  there an input agrees when each of its outputs lies within ``VALUE_TOLERANCE`` (a tenth)
+  of that output's standard deviation over the reference inputs, and the same 99% applies.
 
 A failed check refuses (:func:`require` raises) with the numbers; nothing continues silently.
 Each input is encoded and run alone (batch 1), so padding plays no part in the comparison
@@ -29,8 +33,14 @@ from ..runner import prepare_input
 
 FP32_TOLERANCE = 1e-3
 INT8_MIN_AGREEMENT = 0.99
+#: regression heads, reduced precision: largest difference per output, in that output's
+#: standard deviations over the reference inputs
+VALUE_TOLERANCE = 0.1
 #: inputs verified per run of ``evaluate --runtime`` and ``quantize``
 VERIFY_SAMPLES = 16
+#: checked on the logits; the others, of reduced precision, on the predicted labels
+EXACT_PRECISION = "fp32"
+PRECISIONS = (EXACT_PRECISION, "int8", "bf16")
 SYNTHETIC_TEXTS = ["i am so happy today", "this is terrible news and i am furious",
                    "what a sad and lonely evening", "the meeting starts at nine",
                    "i am scared of what comes next", "that was a lovely surprise",
@@ -47,6 +57,8 @@ class Reference:
     latency_ms: list[float]
     #: where the inputs came from: sample ids, or a note for synthetic inputs
     source: str
+    #: a regression head's outputs (values), compared by tolerance rather than by label
+    values: bool = False
 
 
 @dataclass
@@ -62,10 +74,15 @@ class Verification:
     latency_ms_median: float
     torch_latency_ms_median: float
     inputs: str
+    #: a regression head: "label agreement" counts inputs whose values are close
+    values: bool = False
 
     def describe(self) -> str:
-        return (f"{self.precision.upper()} ONNX vs PyTorch on {self.n_inputs} inputs: max |logit "
-                f"difference| {self.max_abs_logit_diff:.3g}, same label on "
+        subject = ("BF16 autocast PyTorch vs FP32" if self.precision == "bf16"
+                   else f"{self.precision.upper()} ONNX vs")
+        agreeing = "close values" if self.values else "same label"
+        return (f"{subject} PyTorch on {self.n_inputs} inputs: max |logit "
+                f"difference| {self.max_abs_logit_diff:.3g}, {agreeing} on "
                 f"{100 * self.label_agreement:.1f}% ({self.n_label_disagreements} differ); "
                 f"needs {self.criterion}")
 
@@ -124,21 +141,37 @@ def synthetic_inputs(adapter: ModelAdapter, k: int = VERIFY_SAMPLES) -> list[Any
             .astype(np.float32) for i in range(k)]
 
 
-def reference_outputs(adapter: ModelAdapter, inputs: list[Any], source: str) -> Reference:
-    """Run the PyTorch model on each input alone; keep its logits and latency."""
+def torch_outputs(adapter: ModelAdapter, encoded: list[dict[str, np.ndarray]],
+                  autocast: str | None = None) -> tuple[np.ndarray, list[float]]:
+    """Logits and per-input latency of the ``hf:`` adapter's PyTorch model on its device,
+    in FP32 or under ``autocast`` (as the adapter's own forward runs it), after a warm-up."""
     import torch
 
-    encoded = [encode_one(adapter, item) for item in inputs]
+    from ..adapters.hf import autocast_context
+
+    device = getattr(adapter, "device", "cpu")
+
+    def run(feeds: dict[str, np.ndarray]) -> Any:
+        tensors = {k: torch.from_numpy(v).to(device) for k, v in feeds.items()}
+        with autocast_context(device, autocast):
+            return adapter.model(**tensors).logits
+
     logits, latency = [], []
     with torch.inference_mode():
-        adapter.model(**{k: torch.from_numpy(v) for k, v in encoded[0].items()})  # warm-up
+        run(encoded[0])  # warm-up
         for feeds in encoded:
-            tensors = {k: torch.from_numpy(v) for k, v in feeds.items()}
             t0 = time.perf_counter()
-            out = adapter.model(**tensors).logits
+            out = run(feeds).float().cpu()
             latency.append(1000 * (time.perf_counter() - t0))
-            logits.append(out.float().numpy()[0])
-    return Reference(encoded, np.array(logits, dtype=np.float64), latency, source)
+            logits.append(out.numpy()[0])
+    return np.array(logits, dtype=np.float64), latency
+
+
+def reference_outputs(adapter: ModelAdapter, inputs: list[Any], source: str) -> Reference:
+    """Run the PyTorch model in FP32 on each input alone; keep its logits and latency."""
+    encoded = [encode_one(adapter, item) for item in inputs]
+    logits, latency = torch_outputs(adapter, encoded)
+    return Reference(encoded, logits, latency, source, values=adapter.output == "values")
 
 
 def onnx_session(path: str) -> Any:
@@ -201,34 +234,69 @@ def interleaved_latency(paths: list[str], encoded: list[dict[str, np.ndarray]]
 def verify(reference: Reference, path: str, precision: str,
            tolerance: float = FP32_TOLERANCE, min_agreement: float = INT8_MIN_AGREEMENT
            ) -> Verification:
-    """Compare ``path`` with PyTorch on the reference inputs under the policy above."""
-    if precision not in ("fp32", "int8"):
-        raise ValueError(f"precision must be fp32 or int8, not {precision!r}")
+    """Compare the ONNX model at ``path`` with PyTorch on the reference inputs under the
+    policy above."""
+    check_precision(precision)
     logits, latency = onnx_outputs(path, reference.encoded)
+    return compare(reference, logits, latency, path, precision, tolerance, min_agreement)
+
+
+def verify_autocast(reference: Reference, adapter: ModelAdapter, autocast: str,
+                    tolerance: float = FP32_TOLERANCE,
+                    min_agreement: float = INT8_MIN_AGREEMENT) -> Verification:
+    """Compare the reference's PyTorch model run under ``autocast`` (``"bf16"``) with its
+    FP32 outputs on the same inputs, under the policy above."""
+    check_precision(autocast)
+    logits, latency = torch_outputs(adapter, reference.encoded, autocast)
+    return compare(reference, logits, latency, adapter.spec, autocast, tolerance,
+                   min_agreement)
+
+
+def check_precision(precision: str) -> None:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+
+
+def compare(reference: Reference, logits: np.ndarray, latency: list[float], model: str,
+            precision: str, tolerance: float = FP32_TOLERANCE,
+            min_agreement: float = INT8_MIN_AGREEMENT) -> Verification:
+    """The policy above applied to ``model``'s logits on the reference inputs."""
     difference = np.abs(logits - reference.logits)
     max_diff = float(difference.max()) if np.all(np.isfinite(difference)) else float("nan")
-    same = logits.argmax(axis=1) == reference.logits.argmax(axis=1)
+    if reference.values:  # regression: close values, since there is no label
+        spread = reference.logits.std(axis=0)
+        scale = np.where(spread > 0, spread, 1.0)
+        same = np.all(difference <= VALUE_TOLERANCE * scale, axis=1)
+    else:
+        same = logits.argmax(axis=1) == reference.logits.argmax(axis=1)
     agreement = float(same.mean())
-    if precision == "fp32":
+    if precision == EXACT_PRECISION:
         criterion = f"max |logit difference| <= {tolerance:g}"
         passed = bool(max_diff <= tolerance)  # NaN fails
+    elif reference.values:
+        criterion = (f"every output within {VALUE_TOLERANCE:g} standard deviations of FP32 on "
+                     f">= {100 * min_agreement:g}% of inputs")
+        passed = bool(agreement >= min_agreement and np.all(np.isfinite(logits)))
     else:
         criterion = f"the same label on >= {100 * min_agreement:g}% of inputs"
         passed = bool(agreement >= min_agreement and np.all(np.isfinite(logits)))
-    return Verification(model=path, precision=precision, n_inputs=len(reference.encoded),
+    return Verification(model=model, precision=precision, n_inputs=len(reference.encoded),
                         max_abs_logit_diff=max_diff, label_agreement=agreement,
                         n_label_disagreements=int((~same).sum()), criterion=criterion,
                         passed=passed, latency_ms_median=float(np.median(latency)),
                         torch_latency_ms_median=float(np.median(reference.latency_ms)),
-                        inputs=reference.source)
+                        inputs=reference.source, values=reference.values)
 
 
 def require(verification: Verification) -> Verification:
     """Return a passed verification; refuse a failed one with its numbers."""
     if verification.passed:
         return verification
-    fix = ("the export does not reproduce the model: use --runtime torch, and report it"
-           if verification.precision == "fp32" else
-           "INT8 changes this model's decisions: use the FP32 ONNX model (--runtime onnx), "
-           "or try other op types (--ops matmul | auto)")
+    fixes = {"fp32": "the export does not reproduce the model: use --runtime torch, and "
+                     "report it",
+             "int8": "INT8 changes this model's decisions: use the FP32 ONNX model (--runtime "
+                     "onnx), or try other op types (--ops matmul | auto)",
+             "bf16": "bf16 autocast changes this model's decisions: use FP32 PyTorch "
+                     "(--runtime torch)"}
+    fix = fixes[verification.precision]
     raise EmoevalError(f"refusing {verification.model}: {verification.describe()}; {fix}")

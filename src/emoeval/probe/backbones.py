@@ -173,15 +173,12 @@ class HFBackbone(TransformerBackbone):
                  pooling: str = "mean"):
         super().__init__(spec, layer if layer is not None else "-1", pooling)
         import transformers
-        from transformers.models.auto import modeling_auto
 
-        from ..adapters.hf import describe_load_error, resolve_model_dir
+        from ..adapters.hf import describe_load_error, is_audio_config, resolve_model_dir
 
         try:
             config = transformers.AutoConfig.from_pretrained(argument)
-            is_audio = (config.model_type in
-                        modeling_auto.MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES)
-            if is_audio:
+            if is_audio_config(config):
                 self.modality = "audio"
                 self.processor = transformers.AutoFeatureExtractor.from_pretrained(argument)
                 self.sampling_rate = int(self.processor.sampling_rate)
