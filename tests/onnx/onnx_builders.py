@@ -5,10 +5,13 @@ has nearly flat logits, so INT8 label checks on it would be coin flips), and sma
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from builders import build_audio_classifier, build_text_classifier
+from typer.testing import CliRunner
 
 AUDIO_LABELS = ["angry", "happy", "neutral", "sad"]
 #: one tone per label: the tiny convolutional encoder tells them apart after a few steps
@@ -111,3 +114,18 @@ def text_examples() -> tuple[list[str], list[int]]:
             texts += [f"i am so {word} today", f"{word} news this day"]
             targets += [index, index]
     return texts, targets
+
+
+def evaluate_with_runtime(model: str, dataset: str, out, runtime: str, *extra: str):
+    """``emoeval evaluate ... --runtime RUNTIME`` through the CLI; the typer result."""
+    from emoeval.cli import app
+
+    return CliRunner().invoke(app, ["evaluate", "--model", model, "--dataset", dataset,
+                                    "--out", str(out), "--runtime", runtime, *extra])
+
+
+def predictions(out) -> pd.DataFrame:
+    """The run's predictions and errors by sample id, as strings."""
+    table = pd.read_csv(os.path.join(out, "detailed_results.csv"), dtype=str,
+                        keep_default_na=False)
+    return table.set_index("id")[["prediction", "error"]]

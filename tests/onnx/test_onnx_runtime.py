@@ -8,36 +8,27 @@ import os
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from onnx_builders import evaluate_with_runtime, predictions
 
-from emoeval.cli import app
 from emoeval.errors import EmoevalError
 from emoeval.onnx import FP32_FILE, INT8_FILE
 from emoeval.onnx.runtime import prepare_runtime
 
-runner = CliRunner()
 
 
-def evaluate(model: str, dataset: str, out, runtime: str):
-    return runner.invoke(app, ["evaluate", "--model", model, "--dataset", dataset,
-                               "--out", str(out), "--runtime", runtime])
 
 
-def predictions(out) -> pd.DataFrame:
-    table = pd.read_csv(os.path.join(out, "detailed_results.csv"), dtype=str,
-                        keep_default_na=False)
-    return table.set_index("id")[["prediction", "error"]]
 
 
 def test_onnx_runtimes_give_torch_labels_and_reuse_the_cached_export(
         fitted_audio_model, tone_csv, cache_dir, tmp_path):
     model, dataset = f"hf:{fitted_audio_model}", f"csv:{tone_csv}"
-    result = evaluate(model, dataset, tmp_path / "torch", "torch")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "torch", "torch")
     assert result.exit_code == 0, result.output
     torch_table = predictions(tmp_path / "torch")
     assert (torch_table["error"] != "").sum() == 2  # the corrupt and the missing file
 
-    result = evaluate(model, dataset, tmp_path / "onnx", "onnx")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "onnx", "onnx")
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "onnx" / "results.json").read_text())
     spec = results["model"]["spec"]
@@ -46,7 +37,7 @@ def test_onnx_runtimes_give_torch_labels_and_reuse_the_cached_export(
     export_folder = os.path.dirname(spec[len("onnx:"):])
     exported_at = os.stat(os.path.join(export_folder, FP32_FILE)).st_mtime_ns
 
-    result = evaluate(model, dataset, tmp_path / "int8", "onnx-int8")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "int8", "onnx-int8")
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "int8" / "results.json").read_text())
     assert results["model"]["spec"] == f"onnx:{os.path.join(export_folder, INT8_FILE)}"
@@ -66,14 +57,14 @@ def test_a_tampered_cached_export_is_refused(fitted_audio_model, tone_csv, cache
     from onnx import numpy_helper
 
     model, dataset = f"hf:{fitted_audio_model}", f"csv:{tone_csv}"
-    assert evaluate(model, dataset, tmp_path / "first", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, dataset, tmp_path / "first", "onnx").exit_code == 0
     [folder] = list((cache_dir / "onnx").iterdir())
     path = str(folder / FP32_FILE)
     graph = onnx.load(path)
     biggest = max(graph.graph.initializer, key=lambda t: len(t.raw_data))
     biggest.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(biggest) * 3, biggest.name))
     onnx.save(graph, path)
-    result = evaluate(model, dataset, tmp_path / "second", "onnx")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "second", "onnx")
     assert result.exit_code == 2
     assert "refusing" in result.output and "max |logit difference|" in result.output
     assert not (tmp_path / "second" / "results.json").exists()
@@ -81,9 +72,9 @@ def test_a_tampered_cached_export_is_refused(fitted_audio_model, tone_csv, cache
 
 def test_bad_runtime_requests_are_one_line_errors(text_model, tmp_path, cache_dir):
     dataset = "demo:en"
-    result = evaluate(f"hf:{text_model}", dataset, tmp_path / "a", "tensorrt")
+    result = evaluate_with_runtime(f"hf:{text_model}", dataset, tmp_path / "a", "tensorrt")
     assert result.exit_code == 2 and "not one of torch, onnx, onnx-int8" in result.output
-    result = evaluate("lexicon:nrc", dataset, tmp_path / "b", "onnx")
+    result = evaluate_with_runtime("lexicon:nrc", dataset, tmp_path / "b", "onnx")
     assert result.exit_code == 2 and "hf: models only" in result.output
     with pytest.raises(EmoevalError, match="not one of"):
         prepare_runtime(f"hf:{text_model}", "int4", [])
@@ -98,9 +89,9 @@ def test_text_model_runs_under_onnx(fitted_text_model, tmp_path, cache_dir):
         ("glad news", "joy"), ("tired and sad", "sadness")])]
     (tmp_path / "texts.csv").write_text("\n".join(rows) + "\n")
     dataset = f"csv:{tmp_path / 'texts.csv'}"
-    assert evaluate(f"hf:{fitted_text_model}", dataset, tmp_path / "torch", "torch"
+    assert evaluate_with_runtime(f"hf:{fitted_text_model}", dataset, tmp_path / "torch", "torch"
                     ).exit_code == 0
-    result = evaluate(f"hf:{fitted_text_model}", dataset, tmp_path / "onnx", "onnx")
+    result = evaluate_with_runtime(f"hf:{fitted_text_model}", dataset, tmp_path / "onnx", "onnx")
     assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(predictions(tmp_path / "onnx"),
                                   predictions(tmp_path / "torch"))

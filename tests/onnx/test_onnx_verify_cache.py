@@ -12,30 +12,20 @@ import sys
 
 import pandas as pd
 import pytest
-from onnx_builders import write_tone_csv
-from typer.testing import CliRunner
+from onnx_builders import write_tone_csv, evaluate_with_runtime, predictions
 
 import emoeval.onnx.runtime as runtime
 from emoeval.adapters.hf import HFAdapter
-from emoeval.cli import app
 from emoeval.onnx import FP32_FILE, INT8_FILE
 from emoeval.onnx.export import (ensure_export, host_tag, load_torch_model,
                                  remove_stale_staging, source_fingerprint,
                                  source_fingerprint_of_files)
 from emoeval.onnx.verdicts import VERDICTS_FILE
 
-runner = CliRunner()
 
 
-def evaluate(model: str, dataset: str, out, runtime_name: str, *extra: str):
-    return runner.invoke(app, ["evaluate", "--model", model, "--dataset", dataset,
-                               "--out", str(out), "--runtime", runtime_name, *extra])
 
 
-def predictions(out) -> pd.DataFrame:
-    table = pd.read_csv(os.path.join(out, "detailed_results.csv"), dtype=str,
-                        keep_default_na=False)
-    return table.set_index("id")[["prediction", "error"]]
 
 
 def stored_scores(out) -> dict[str, dict | None]:
@@ -70,7 +60,7 @@ def test_a_rerun_on_the_same_samples_skips_pytorch_and_predicts_the_same(
         fitted_audio_model, tone_csv, cache_dir, tmp_path, monkeypatch, torch_loads,
         runtime_name):
     model, dataset = f"hf:{fitted_audio_model}", f"csv:{tone_csv}"
-    first = evaluate(model, dataset, tmp_path / "first", runtime_name)
+    first = evaluate_with_runtime(model, dataset, tmp_path / "first", runtime_name)
     assert first.exit_code == 0, first.output
     assert torch_loads == [model]
     [folder] = list((cache_dir / "onnx").iterdir())
@@ -80,7 +70,7 @@ def test_a_rerun_on_the_same_samples_skips_pytorch_and_predicts_the_same(
     assert all(v["verification"]["passed"] for v in verdicts)
 
     forbid_torch(monkeypatch)
-    second = evaluate(model, dataset, tmp_path / "second", runtime_name)
+    second = evaluate_with_runtime(model, dataset, tmp_path / "second", runtime_name)
     assert second.exit_code == 0, second.output
     pd.testing.assert_frame_equal(predictions(tmp_path / "second"),
                                   predictions(tmp_path / "first"))
@@ -90,7 +80,7 @@ def test_a_rerun_on_the_same_samples_skips_pytorch_and_predicts_the_same(
     assert second_model == first_model
 
     # every prediction already in the store: still no PyTorch
-    resumed = evaluate(model, dataset, tmp_path / "first", runtime_name)
+    resumed = evaluate_with_runtime(model, dataset, tmp_path / "first", runtime_name)
     assert resumed.exit_code == 0, resumed.output
     pd.testing.assert_frame_equal(predictions(tmp_path / "first"),
                                   predictions(tmp_path / "second"))
@@ -102,14 +92,14 @@ def test_a_changed_file_verifies_again_and_a_failed_verdict_is_not_reused(
     from onnx import numpy_helper
 
     model, dataset = f"hf:{fitted_audio_model}", f"csv:{tone_csv}"
-    assert evaluate(model, dataset, tmp_path / "a", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, dataset, tmp_path / "a", "onnx").exit_code == 0
     [folder] = list((cache_dir / "onnx").iterdir())
     path = str(folder / FP32_FILE)
 
     graph = onnx.load(path)
     graph.doc_string = "edited"  # another file, the same computation
     onnx.save(graph, path)
-    result = evaluate(model, dataset, tmp_path / "b", "onnx")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "b", "onnx")
     assert result.exit_code == 0, result.output
     assert len(torch_loads) == 2
 
@@ -117,7 +107,7 @@ def test_a_changed_file_verifies_again_and_a_failed_verdict_is_not_reused(
     biggest.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(biggest) * 3, biggest.name))
     onnx.save(graph, path)
     for attempt, out in enumerate(("c", "d")):
-        result = evaluate(model, dataset, tmp_path / out, "onnx")
+        result = evaluate_with_runtime(model, dataset, tmp_path / out, "onnx")
         assert result.exit_code == 2 and "refusing" in result.output
         assert len(torch_loads) == 3 + attempt  # the failed verdict was verified again
         assert not (tmp_path / out / "results.json").exists()
@@ -129,16 +119,16 @@ def test_other_samples_verify_again_and_both_verdicts_are_kept(
         fitted_audio_model, tone_csv, cache_dir, tmp_path, torch_loads, monkeypatch):
     model = f"hf:{fitted_audio_model}"
     other_csv = write_tone_csv(tmp_path / "other", per_label=2, seed=9)
-    assert evaluate(model, f"csv:{tone_csv}", tmp_path / "a", "onnx").exit_code == 0
-    assert evaluate(model, f"csv:{other_csv}", tmp_path / "b", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, f"csv:{tone_csv}", tmp_path / "a", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, f"csv:{other_csv}", tmp_path / "b", "onnx").exit_code == 0
     assert len(torch_loads) == 2
     # fewer samples of the same dataset: other inputs verified
-    assert evaluate(model, f"csv:{tone_csv}", tmp_path / "c", "onnx", "--limit", "6"
+    assert evaluate_with_runtime(model, f"csv:{tone_csv}", tmp_path / "c", "onnx", "--limit", "6"
                     ).exit_code == 0
     assert len(torch_loads) == 3
     forbid_torch(monkeypatch)
     for dataset, out in ((tone_csv, "d"), (other_csv, "e")):
-        result = evaluate(model, f"csv:{dataset}", tmp_path / out, "onnx")
+        result = evaluate_with_runtime(model, f"csv:{dataset}", tmp_path / out, "onnx")
         assert result.exit_code == 0, result.output
 
 
@@ -148,14 +138,14 @@ def test_a_corrupt_verdict_file_only_costs_a_verification(
             "s2,i hate this and i am furious,anger", "s3,i am afraid and scared,fear"]
     (tmp_path / "texts.csv").write_text("\n".join(rows) + "\n")
     model, dataset = f"hf:{fitted_text_model}", f"csv:{tmp_path / 'texts.csv'}"
-    assert evaluate(model, dataset, tmp_path / "a", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, dataset, tmp_path / "a", "onnx").exit_code == 0
     [folder] = list((cache_dir / "onnx").iterdir())
     (folder / VERDICTS_FILE).write_text('{"verdicts": {"cut sho')
-    result = evaluate(model, dataset, tmp_path / "b", "onnx")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "b", "onnx")
     assert result.exit_code == 0, result.output
     assert len(torch_loads) == 2
     pd.testing.assert_frame_equal(predictions(tmp_path / "b"), predictions(tmp_path / "a"))
-    assert evaluate(model, dataset, tmp_path / "c", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, dataset, tmp_path / "c", "onnx").exit_code == 0
     assert len(torch_loads) == 2  # the rewritten file is read again
 
 
@@ -210,9 +200,9 @@ def test_stale_staging_folders_are_removed_at_the_next_export(fitted_text_model,
 
 def test_int8_quantization_cleans_up_too(fitted_audio_model, tone_csv, cache_dir, tmp_path):
     model, dataset = f"hf:{fitted_audio_model}", f"csv:{tone_csv}"
-    assert evaluate(model, dataset, tmp_path / "a", "onnx").exit_code == 0
+    assert evaluate_with_runtime(model, dataset, tmp_path / "a", "onnx").exit_code == 0
     [folder] = list((cache_dir / "onnx").iterdir())
     dead = killed_staging(folder)
-    assert evaluate(model, dataset, tmp_path / "b", "onnx-int8").exit_code == 0
+    assert evaluate_with_runtime(model, dataset, tmp_path / "b", "onnx-int8").exit_code == 0
     assert (folder / INT8_FILE).is_file() and not os.path.exists(dead)
     assert not [name for name in os.listdir(folder) if name.startswith(".")]

@@ -10,33 +10,23 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from onnx_builders import AUDIO_LABELS, text_examples, tone
-from typer.testing import CliRunner
+from onnx_builders import AUDIO_LABELS, text_examples, tone, evaluate_with_runtime, predictions
 
 import emoeval.onnx.runtime as runtime
 import emoeval.onnx.verify as verify
 from emoeval.adapters.base import load_adapter
-from emoeval.cli import app
 from emoeval.errors import EmoevalError
 from emoeval.onnx.export import source_fingerprint_of_files
 from emoeval.onnx.verdicts import VERDICTS_FILE
 
-runner = CliRunner()
 # bfloat16 keeps 8 significant bits (relative rounding 2^-8 per operation): probabilities of
 # a tiny model move by a few 1e-3; a forward pass not in bf16 at all moves them by 0, a broken
 # one by far more than this
 PROBABILITY_TOLERANCE = 0.05
 
 
-def evaluate(model: str, dataset: str, out, runtime_name: str):
-    return runner.invoke(app, ["evaluate", "--model", model, "--dataset", dataset,
-                               "--out", str(out), "--runtime", runtime_name])
 
 
-def predictions(out) -> pd.DataFrame:
-    table = pd.read_csv(os.path.join(out, "detailed_results.csv"), dtype=str,
-                        keep_default_na=False)
-    return table.set_index("id")[["prediction", "error"]]
 
 
 def results_model(out) -> dict:
@@ -76,9 +66,9 @@ def test_bf16_predictions_are_close_to_fp32_with_the_same_labels(
 def test_torch_bf16_run_verifies_once_then_reuses_the_verdict(
         fitted_audio_model, tone_csv, cache_dir, tmp_path, monkeypatch):
     model, dataset = f"hf:{fitted_audio_model}", f"csv:{tone_csv}"
-    result = evaluate(model, dataset, tmp_path / "torch", "torch")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "torch", "torch")
     assert result.exit_code == 0, result.output
-    result = evaluate(model, dataset, tmp_path / "bf16", "torch-bf16")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "bf16", "torch-bf16")
     assert result.exit_code == 0, result.output
 
     torch_table, bf16_table = predictions(tmp_path / "torch"), predictions(tmp_path / "bf16")
@@ -97,7 +87,7 @@ def test_torch_bf16_run_verifies_once_then_reuses_the_verdict(
         raise AssertionError("verified again")
 
     monkeypatch.setattr(runtime, "verify_autocast", refuse)
-    result = evaluate(model, dataset, tmp_path / "again", "torch-bf16")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "again", "torch-bf16")
     assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(predictions(tmp_path / "again"), bf16_table)
     assert results_model(tmp_path / "again") == bf16_model
@@ -114,7 +104,7 @@ def test_a_failed_bf16_verification_refuses_the_run_and_is_verified_again(
         return (np.roll(logits, 1, axis=1) if autocast else logits), latency
 
     monkeypatch.setattr(verify, "torch_outputs", disagreeing)
-    result = evaluate(model, dataset, tmp_path / "refused", "torch-bf16")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "refused", "torch-bf16")
     assert result.exit_code == 2
     message = " ".join(result.output.split())
     assert "refusing" in message and "BF16 autocast PyTorch vs FP32 PyTorch" in message
@@ -130,7 +120,7 @@ def test_a_failed_bf16_verification_refuses_the_run_and_is_verified_again(
     real_verify = runtime.verify_autocast
     monkeypatch.setattr(runtime, "verify_autocast",
                         lambda *args: calls.append(args) or real_verify(*args))
-    result = evaluate(model, dataset, tmp_path / "passed", "torch-bf16")
+    result = evaluate_with_runtime(model, dataset, tmp_path / "passed", "torch-bf16")
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
     [verdict] = verdicts(cache_dir)
@@ -148,6 +138,6 @@ def test_autocast_is_refused_for_other_models_and_other_values(fitted_text_model
     assert runtime.runtime_adapter_options("onnx") == {}
 
     (tmp_path / "texts.csv").write_text("id,text,label\ns0,so happy,joy\n")
-    result = evaluate("lexicon:nrc", f"csv:{tmp_path / 'texts.csv'}", tmp_path / "out",
+    result = evaluate_with_runtime("lexicon:nrc", f"csv:{tmp_path / 'texts.csv'}", tmp_path / "out",
                       "torch-bf16")
     assert result.exit_code == 2 and "runs hf: models only" in result.output
