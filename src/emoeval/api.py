@@ -6,6 +6,7 @@ metrics -> report.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -294,6 +295,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         range_mapping(cfg.task_options.get("pred_range"), cfg.task_options.get("target_range"))
         value_range = (parse_range(cfg.task_options.get("target_range"), "--target-range")
                        or dataset.target_range)
+        if value_range is not None and not cfg.task_options.get("target_range"):
+            # the corpus's scale reaches the scorer too (midpoint of unusable answers)
+            cfg = dataclasses.replace(cfg, task_options={
+                **cfg.task_options, "target_range": f"{value_range[0]:g},{value_range[1]:g}"})
         dimensions = (list(labels), value_range)
         adapter.set_dimensions(*dimensions)
         table_options["value_range"] = value_range
@@ -432,7 +437,6 @@ def evaluate_models(models_file: str, cfg: EvaluationConfig,
 
     A candidate that fails to load is recorded and skipped; the others still run.
     """
-    import dataclasses
 
     from .compare import compare_runs
     from .screening import model_slug, read_candidates

@@ -38,7 +38,8 @@ TargetColsOption = Annotated[Optional[str], typer.Option(
 
 # task options of `evaluate` and `score`
 InvalidPolicyOption = Annotated[Optional[str], typer.Option(
-    help="generative: wrong | exclude | fallback:<label>")]
+    help="generative: wrong | exclude | fallback:<label>; dimensional answers: exclude | "
+         "midpoint")]
 MentionOption = Annotated[Optional[str], typer.Option(help="generative: only | first | last")]
 ThresholdOption = Annotated[Optional[str], typer.Option(
     help="multilabel: <float> | per-class | top-k:<k>")]

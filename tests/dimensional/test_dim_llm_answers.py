@@ -254,6 +254,43 @@ def test_the_dimensional_scorer_leaves_unusable_answers_out():
     assert part["metrics"] == reference["metrics"]
 
 
+def test_the_scorer_applies_the_midpoint_policy_on_the_target_scale():
+    columns = dimensional_answer_columns(TEXTS, ERRORS, VAD, SCALE)
+    columns.insert(0, "id", [f"r{i}" for i in range(len(TEXTS))])
+    for dim in VAD:
+        columns[f"{dim}_true"] = np.linspace(1, 5, len(TEXTS))
+    part, table = score_dimensional(columns, n_resamples=20, invalid_policy="midpoint",
+                                    target_range="1,5")
+    unusable = columns["status"].isin(UNUSABLE).to_numpy()
+    assert (table.loc[unusable, "V_pred"] == 3.0).all()
+    assert part["answers"]["policy"] == "midpoint" and "midpoint" in part["headline"]
+    failed = int((columns["status"] == "error").sum())
+    assert part["n_errors"] == failed and part["n_scored"] == len(TEXTS) - failed
+    with pytest.raises(EmoevalError):  # midpoint needs the scale
+        score_dimensional(columns, n_resamples=20, invalid_policy="midpoint")
+    plain = columns.drop(columns=["status"])
+    with pytest.raises(EmoevalError, match="applies to text answers"):
+        score_dimensional(plain, n_resamples=20, invalid_policy="exclude")
+
+
+def test_emoeval_score_rescores_a_written_answer_table_under_either_policy(tmp_path):
+    from emoeval.api import score_file
+
+    columns = dimensional_answer_columns(TEXTS, ERRORS, VAD, SCALE)
+    columns.insert(0, "id", [f"r{i}" for i in range(len(TEXTS))])
+    for dim in VAD:
+        columns[f"{dim}_true"] = np.linspace(1, 5, len(TEXTS))
+    path = tmp_path / "detailed_results.csv"
+    columns.to_csv(path, index=False)  # read back as strings, empty predictions as ""
+    excluded = score_file(str(path), str(tmp_path / "x"), task="dimensional", n_resamples=20)
+    midpoint = score_file(str(path), str(tmp_path / "m"), task="dimensional", n_resamples=20,
+                          invalid_policy="midpoint", target_range="1,5")
+    n_unusable = int(columns["status"].isin(UNUSABLE).sum())
+    assert midpoint["n_scored"] == excluded["n_scored"] + n_unusable
+    assert excluded["answers"]["policy"] == "exclude"
+    assert midpoint["answers"]["by_status"] == excluded["answers"]["by_status"]
+
+
 def test_a_written_table_reads_back_under_either_policy(tmp_path):
     columns = dimensional_answer_columns(TEXTS, ERRORS, VAD, SCALE)
     columns.insert(0, "id", [f"r{i}" for i in range(len(TEXTS))])
@@ -390,3 +427,41 @@ def test_fingerprint_covers_the_dimensions_and_the_scale():
     assert fingerprint(value_range=None) != reference  # class answers over the same names
     assert fingerprint(max_tokens=16) != reference
     assert fingerprint(concurrency=9) == reference  # transport is not identity
+
+
+def test_evaluate_an_llm_on_ratings_end_to_end(tmp_path, server):
+    """csv with targets -> llm: rating prompt -> answers parsed -> CCC; unusable answers
+    excluded by default, rated the midpoint on request, without asking the model again."""
+    from typer.testing import CliRunner
+
+    from emoeval.cli import app
+
+    base, log = server
+    answers = ['{"valence": 4, "arousal": 2, "dominance": 3}',
+               "Valence: 2, Arousal: 4, Dominance: 2",
+               "I cannot rate that.", '{"valence": 5, "arousal": 5, "dominance": 4}',
+               "V: 1 A: 3", '```json\n{"V": 3, "A": 1, "D": 5}\n```']
+    rows = pd.DataFrame({"id": [f"e{i}" for i in range(len(answers))],
+                         "text": [f"sentence {i} [answer={a}]" for i, a in enumerate(answers)],
+                         "V": [4.2, 2.1, 3.0, 4.8, 1.5, 2.9], "A": [2.2, 3.8, 3.0, 4.6, 3.1, 1.4],
+                         "D": [3.1, 2.2, 3.0, 4.1, 2.0, 4.7]})
+    rows.to_csv(tmp_path / "ratings.csv", index=False)
+    common = ["evaluate", "--model", f"llm:{base}#test-model", "--dataset",
+              f"csv:{tmp_path / 'ratings.csv'}", "--target-cols", "V,A,D", "--target-range",
+              "1,5", "--retries", "0"]
+    result = CliRunner().invoke(app, [*common, "--out", str(tmp_path / "excluded")])
+    assert result.exit_code == 0, result.output
+    excluded = json.loads((tmp_path / "excluded" / "results.json").read_text())
+    assert excluded["task"] == "dimensional" and excluded["n_scored"] == 4
+    assert excluded["answers"]["by_status"]["invalid"] == 1
+    assert excluded["answers"]["by_status"]["incomplete"] == 1
+    sent = len(log)
+    # the policy is the scorer's: the same store is scored again, and nothing is asked again
+    midpoint = CliRunner().invoke(app, [*common, "--invalid-policy", "midpoint", "--out",
+                                        str(tmp_path / "excluded")])
+    assert midpoint.exit_code == 0, midpoint.output
+    assert len(log) == sent
+    scored = json.loads((tmp_path / "excluded" / "results.json").read_text())
+    assert scored["n_scored"] == 6 and scored["answers"]["policy"] == "midpoint"
+    table = pd.read_csv(tmp_path / "excluded" / "detailed_results.csv")
+    assert table.loc[table["status"] != "valid", "V_pred"].tolist() == [3.0, 3.0]

@@ -497,12 +497,13 @@ def apply_answer_policy(table: pd.DataFrame, dimensions: Sequence[str], policy: 
     reading the answers under it.
     """
     policy = parse_answer_policy(policy)
-    missing = [c for c in ("status", "error", *(f"{d}{PRED_SUFFIX}" for d in dimensions))
+    missing = [c for c in ("status", *(f"{d}{PRED_SUFFIX}" for d in dimensions))
                if c not in table.columns]
     if missing:
         raise EmoevalError(f"the answer table lacks columns {', '.join(missing)}")
     table = table.copy()
-    table["error"] = table["error"].map(lambda v: "" if blank(v) else str(v)).astype(object)
+    errors = table["error"] if "error" in table.columns else pd.Series("", index=table.index)
+    table["error"] = errors.map(lambda v: "" if blank(v) else str(v)).astype(object)
     unusable = table["status"].isin(UNUSABLE).to_numpy()
     if not unusable.any():
         return table
@@ -512,14 +513,14 @@ def apply_answer_policy(table: pd.DataFrame, dimensions: Sequence[str], policy: 
                                "give it with --target-range lo,hi (e.g. --target-range 1,5)")
         middle = (float(value_range[0]) + float(value_range[1])) / 2
         for dimension in dimensions:
-            table[f"{dimension}{PRED_SUFFIX}"] = table[f"{dimension}{PRED_SUFFIX}"].astype(float)
+            table[f"{dimension}{PRED_SUFFIX}"] = table[f"{dimension}{PRED_SUFFIX}"].astype(object)
             table.loc[unusable, f"{dimension}{PRED_SUFFIX}"] = middle
         table.loc[unusable, "error"] = ""
         return table
     details = (table["status_detail"] if "status_detail" in table.columns
                else pd.Series([""] * len(table), index=table.index))
     for dimension in dimensions:
-        table[f"{dimension}{PRED_SUFFIX}"] = table[f"{dimension}{PRED_SUFFIX}"].astype(float)
+        table[f"{dimension}{PRED_SUFFIX}"] = table[f"{dimension}{PRED_SUFFIX}"].astype(object)
         table.loc[unusable, f"{dimension}{PRED_SUFFIX}"] = np.nan
     table.loc[unusable, "error"] = [
         UNUSABLE_ERROR.format(status=s, detail=d if not blank(d) else s)

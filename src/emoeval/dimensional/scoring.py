@@ -127,12 +127,15 @@ def _headline(metrics: dict[str, dict], ci: dict[str, dict], n_scored: int, n_sa
 def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                       slice_by: list[str] | None = None, seed: int = 0,
                       n_resamples: int = 1000, target_cols: list[str] | None = None,
-                      pred_range: str | None = None, target_range: str | None = None
-                      ) -> tuple[dict, pd.DataFrame]:
+                      pred_range: str | None = None, target_range: str | None = None,
+                      invalid_policy: str | None = None) -> tuple[dict, pd.DataFrame]:
     """Score a dimensional predictions table; returns (results part, detailed table).
 
     ``labels`` is accepted for the common scorer signature and, when given, names the
-    dimensions like ``target_cols``.
+    dimensions like ``target_cols``. A table of text answers (a ``status`` column, as
+    ``evaluate`` writes for an ``llm:`` model) gets ``invalid_policy`` applied to its
+    unusable answers (``exclude``, the default, or ``midpoint`` of ``--target-range``) and an
+    ``answers`` block.
     """
     if "id" not in table.columns:
         raise EmoevalError("predictions table has no 'id' column")
@@ -141,6 +144,15 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                            "each slice's rows as its own file")
     dims = dimension_names(table, target_cols or labels)
     mapping = range_mapping(pred_range, target_range)
+    answers = "status" in table.columns
+    if answers:  # text answers (llm:): the policy decides what an unusable answer counts as
+        from .answers import apply_answer_policy
+
+        table = apply_answer_policy(table, dims, invalid_policy,
+                                    parse_range(target_range, "--target-range"))
+    elif invalid_policy is not None:
+        raise EmoevalError("--invalid-policy applies to text answers (a table with a status "
+                           "column, as evaluate writes for an llm: model)")
     table = table.copy()
     table["id"] = table["id"].astype(str)
     table["error"] = row_errors(table, dims)
@@ -185,10 +197,10 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     }
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])
-    if "status" in table.columns:  # text answers (llm:): how many were usable
+    if answers:  # how many answers were usable, and what the others counted as
         from .answers import answer_summary, answers_headline
 
-        part["answers"] = answer_summary(table)
+        part["answers"] = answer_summary(table, invalid_policy)
         part["headline"] += "; " + answers_headline(part["answers"])
     return part, table
 
