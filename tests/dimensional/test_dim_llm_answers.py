@@ -465,3 +465,6 @@ def test_evaluate_an_llm_on_ratings_end_to_end(tmp_path, server):
     assert scored["n_scored"] == 6 and scored["answers"]["policy"] == "midpoint"
     table = pd.read_csv(tmp_path / "excluded" / "detailed_results.csv")
     assert table.loc[table["status"] != "valid", "V_pred"].tolist() == [3.0, 3.0]
+    report = (tmp_path / "excluded" / "report.md").read_text()
+    assert "## Answers" in report and "rated at the middle of the scale" in report
+    assert "| e4 | incomplete |" in report

@@ -131,6 +131,42 @@ def _definitions(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+#: unusable answers quoted in the report (results.json keeps up to 100, the table all)
+ANSWERS_SHOWN = 10
+
+
+def _answers(r: Mapping[str, Any]) -> list[str]:
+    """A text-answer model (llm:): how many answers were usable, what the others were and
+    what they counted as."""
+    answers = r.get("answers")
+    if not answers:
+        return []
+    by_status = answers.get("by_status") or {}
+    rate = answers.get("valid_answer_rate")
+    treated = ("left out of every metric" if answers.get("policy") == "exclude"
+               else "rated at the middle of the scale")
+    lines = ["## Answers", "",
+             f"Every answer was read by the pipeline `{answers.get('pipeline')}` and given one "
+             f"status. Valid answers: {by_status.get('valid', 0)} of "
+             f"{answers.get('n_answers', 0)} received"
+             + (f" ({100 * rate:.1f}%)" if finite(rate) else "")
+             + f"; unusable answers (policy `{answers.get('policy')}`) are {treated}; failed "
+             "requests (`error`) are no answer and always left out. Leaving answers out "
+             "flatters a model that refuses hard items: read the valid-answer rate beside "
+             "the CCC.", "",
+             _table(["Status", "Answers"], [[status, count] for status, count in by_status.items()]),
+             ""]
+    unusable = answers.get("unusable") or []
+    if unusable:
+        lines += [f"Unusable answers (first {min(len(unusable), ANSWERS_SHOWN)}; all of them "
+                  f"in `{DETAILED_CSV}`):", "",
+                  _table(["Id", "Status", "Why", "Answer"],
+                         [[u.get("id"), u.get("status"), u.get("detail"), u.get("response")]
+                          for u in unusable[:ANSWERS_SHOWN]], align=["l", "l", "l", "l"]),
+                  ""]
+    return lines
+
+
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     os.makedirs(out_dir, exist_ok=True)
     plots = plot_scatter(results, out_dir)
@@ -138,7 +174,7 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     if plots:
         lines += ["## Prediction against truth", ""]
         lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots] + [""]
-    lines += _errors(results) + _run(results)
+    lines += _answers(results) + _errors(results) + _run(results)
     report = os.path.join(out_dir, REPORT_FILE)
     tmp = report + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
