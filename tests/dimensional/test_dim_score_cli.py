@@ -104,3 +104,24 @@ def test_dim_constant_prediction_is_warned():
     assert part["metrics"]["V"]["ccc"] == pytest.approx(0.0)
     assert np.isnan(part["metrics"]["V"]["pearson"])
     assert any("constant" in w for w in part["warnings"])
+
+
+def test_dim_score_slices_match_scoring_each_group_alone(tmp_path, predictions):
+    path, frame = predictions
+    out = tmp_path / "sliced"
+    result = run_score([str(path), "--task", "dimensional", "--out", str(out), "--slice-by",
+                        "speaker", "--pred-range", "0,1", "--target-range", "1,5"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    slices = results["slices"]["speaker"]
+    assert sorted(slices) == sorted(frame["speaker"].unique())
+    usable = frame.drop(index=[5, 7])
+    for speaker, group in usable.groupby("speaker"):
+        v_pred = group["V_pred"].astype(float) * 4 + 1  # the recorded range mapping
+        expected = dimension_metrics(group["V_true"].to_numpy(), v_pred.to_numpy())
+        assert slices[speaker]["n"] == len(group)
+        assert slices[speaker]["V"]["ccc"] == pytest.approx(expected["ccc"])
+    assert "### By speaker" in (out / "report.md").read_text()
+    bad = run_score([str(path), "--task", "dimensional", "--out", str(tmp_path / "b"),
+                     "--slice-by", "gender"])
+    assert bad.exit_code == 2 and "gender" in bad.output

@@ -131,6 +131,24 @@ def _definitions(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _slices(r: Mapping[str, Any]) -> list[str]:
+    """CCC and MAE per dimension within each group of samples (``--slice-by``)."""
+    dims = list(r.get("labels") or [])
+    lines: list[str] = []
+    for column, values in (r.get("slices") or {}).items():
+        if not values:
+            continue
+        header = [str(column), "n"] + [f"{d} {name}" for d in dims for name in ("CCC", "MAE")]
+        rows = [[value, m.get("n")] + [value_text(m.get(d, {}).get(key)) for d in dims
+                                       for key in ("ccc", "mae")]
+                for value, m in values.items()]
+        lines += [f"### By {column}", "", _table(header, rows), ""]
+    if not lines:
+        return []
+    return ["## Slices", "", "The same metrics within each group of samples (no confidence "
+            "intervals: small groups give noisy numbers).", "", *lines]
+
+
 #: unusable answers quoted in the report (results.json keeps up to 100, the table all)
 ANSWERS_SHOWN = 10
 
@@ -174,7 +192,7 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     if plots:
         lines += ["## Prediction against truth", ""]
         lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots] + [""]
-    lines += _answers(results) + _errors(results) + _run(results)
+    lines += _slices(results) + _answers(results) + _errors(results) + _run(results)
     report = os.path.join(out_dir, REPORT_FILE)
     tmp = report + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

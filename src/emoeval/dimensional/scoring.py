@@ -24,6 +24,7 @@ from ..metrics.dimensional import (
     DIMENSIONAL_METRICS,
     bootstrap_dimension_ci,
     dimension_metrics,
+    dimension_slice_metrics,
     resample_indices,
 )
 from ..scoring import is_blank, speaker_groups
@@ -139,9 +140,10 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     """
     if "id" not in table.columns:
         raise EmoevalError("predictions table has no 'id' column")
-    if slice_by:
-        raise EmoevalError("--slice-by is not supported for --task dimensional yet; score "
-                           "each slice's rows as its own file")
+    missing = [col for col in slice_by or [] if col not in table.columns]
+    if missing:
+        raise EmoevalError(f"--slice-by {missing[0]!r}: no such column (have: "
+                           f"{', '.join(map(str, table.columns))})")
     dims = dimension_names(table, target_cols or labels)
     mapping = range_mapping(pred_range, target_range)
     answers = "status" in table.columns
@@ -163,10 +165,12 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                            "detailed_results.csv)")
     groups, unit = speaker_groups(scored)
     indices = resample_indices(len(scored), groups, n_resamples, seed) if len(scored) > 1 else None
+    truth = np.column_stack([scored[f"{d}{TRUE_SUFFIX}"].astype(float).to_numpy() for d in dims])
+    predicted = np.column_stack([map_predictions(scored[f"{d}{PRED_SUFFIX}"].astype(float)
+                                                 .to_numpy(), mapping) for d in dims])
     metrics, ci, warnings = {}, {}, []
-    for dim in dims:
-        y_true = scored[f"{dim}{TRUE_SUFFIX}"].astype(float).to_numpy()
-        y_pred = map_predictions(scored[f"{dim}{PRED_SUFFIX}"].astype(float).to_numpy(), mapping)
+    for j, dim in enumerate(dims):
+        y_true, y_pred = truth[:, j], predicted[:, j]
         metrics[dim] = dimension_metrics(y_true, y_pred)
         ci[dim] = bootstrap_dimension_ci(y_true, y_pred, groups=groups, unit=unit,
                                          n_resamples=n_resamples, seed=seed, indices=indices)
@@ -179,6 +183,8 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                 warnings.append(f"{dim}: {outside:.0%} of predictions lie outside the range of "
                                 "the targets; if they are on another scale, give --pred-range "
                                 "and --target-range")
+    slices = {col: dimension_slice_metrics(truth, predicted, dims, scored[col].to_numpy())
+              for col in slice_by or []}
     errors = table[~ok]
     kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     part = {
@@ -190,6 +196,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
         "ci": ci,
         "metric_names": list(DIMENSIONAL_METRICS),
         "range_mapping": mapping,
+        "slices": slices,
         "warnings": warnings,
         "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
                    "samples": [{"id": i, "error": e}

@@ -324,7 +324,7 @@ def _is_unknown(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _slice_codes(slice_values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def slice_codes(slice_values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Slice index per row and the slice names, sorted, with "(unknown)" last.
 
     Missing values (None, NaN) and empty strings all go to "(unknown)". Names are the values
@@ -368,7 +368,7 @@ def slice_metrics(y_true, y_pred, labels: Sequence[str],
         raise ValueError(f"slice_values has {len(slices)} rows but y_true has {len(cells)}")
     if len(cells) == 0:
         return {}
-    slice_index, names = _slice_codes(slices)
+    slice_index, names = slice_codes(slices)
     n_labels = len(label_list)
     n_cells = n_labels * (n_labels + 1)
     # One bincount builds every slice's confusion matrix; metrics then run vectorised.

@@ -103,3 +103,24 @@ def bootstrap_dimension_ci(y_true, y_pred, groups=None, n_resamples: int = 1000,
         out[name] = {"low": float(low), "high": float(high), "n_resamples": len(indices),
                      "unit": interval_unit, "reason": None}
     return out
+
+
+def dimension_slice_metrics(y_true: np.ndarray, y_pred: np.ndarray, dimensions: list[str],
+                            slice_values) -> dict[str, dict]:
+    """Metrics per slice (gender, corpus, ...) for every dimension: ``{slice: {"n": n,
+    <dimension>: dimension_metrics}}``. ``y_true``/``y_pred`` are (n, dimensions); slices
+    are named and ordered as for classification ("(unknown)" last)."""
+    from .classification import slice_codes
+
+    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    if len(y_true) == 0:
+        return {}
+    codes, names = slice_codes(np.asarray(slice_values, dtype=object))
+    out: dict[str, dict] = {}
+    for index, name in enumerate(names):
+        rows = codes == index
+        out[name] = {"n": int(rows.sum()),
+                     **{dim: dimension_metrics(y_true[rows, j], y_pred[rows, j])
+                        for j, dim in enumerate(dimensions)}}
+    return out
+
