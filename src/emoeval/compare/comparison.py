@@ -2,8 +2,10 @@
 
 Runs on one dataset (and one label set) are compared paired on the samples both scored:
 a paired bootstrap of every headline metric's difference, McNemar on accuracy, Holm across
-all pairs. Runs on different datasets form a model x dataset grid of the rank metric with
-each cell's own CI and no paired test across datasets.
+all pairs. Dimensional runs (continuous targets) get a paired bootstrap of CCC, Pearson, MAE
+and RMSE per dimension and of their means over the dimensions, and no McNemar. Runs on
+different datasets form a model x dataset grid of the rank metric with each cell's own CI
+and no paired test across datasets.
 """
 
 from __future__ import annotations
@@ -12,20 +14,29 @@ import itertools
 import os
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from ..api import strict_json
+from ..dimensional.scoring import PRED_SUFFIX, TRUE_SUFFIX, map_predictions
 from ..errors import EmoevalError
 from ..metrics.classification import HEADLINE_METRICS, confusion_counts, metrics_from_counts
+from ..metrics.dimensional import dimension_metrics
 from ..scoring import SCHEMA_VERSION, speaker_groups
 from .metrics import RankMetric, flat_metrics, metric_interval, metric_value, resolve_rank_metric
-from .paired import DETECTABLE_SE_MULTIPLE, holm, mcnemar_test, paired_bootstrap
-from .runs import (SINGLE_LABEL_TASKS, DatasetGroup, Run, group_by_dataset, label_set_problem,
-                   load_runs, sample_overlap)
+from .paired import (DETECTABLE_SE_MULTIPLE, PAIRED_DIMENSIONAL_METRICS, holm, mcnemar_test,
+                     paired_bootstrap, paired_dimensional_bootstrap)
+from .runs import (DIMENSIONAL_TASK, SINGLE_LABEL_TASKS, DatasetGroup, Run, group_by_dataset,
+                   label_set_problem, load_runs, sample_overlap)
 from .verdicts import is_win, untested, verdict
 
 DEFAULT_RESAMPLES = 2000
 EFFICIENCY_COLUMNS = ("n_parameters", "size_bytes", "samples_per_s", "latency_ms_p50",
                       "latency_ms_p95")
 REPRODUCE_TOLERANCE = 1e-9
+TRUE_VALUE_TOLERANCE = 1e-9  # dimensional: true values further apart are different data
+MCNEMAR_NOT_DIMENSIONAL = ("McNemar counts samples one model gets right and the other wrong; "
+                           "continuous targets have no right or wrong per sample")
 
 
 def compare_runs(run_dirs: list[str], out: str, rank_by: str | None = None,
@@ -72,7 +83,7 @@ def compare_runs(run_dirs: list[str], out: str, rank_by: str | None = None,
         "verdicts": [pair["verdict"] for pair in pairs],
         "grid": model_dataset_grid(groups, metric) if len(groups) > 1 else None,
         "per_class_f1": per_class_f1(groups),
-        "method": method_notes(metric, n_resamples, grid=len(groups) > 1),
+        "method": method_notes(metric, n_resamples, grid=len(groups) > 1, task=task),
         "warnings": warnings,
     }
     comparison = strict_json(comparison)
@@ -149,7 +160,8 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     """Paired tests of ``run_b - run_a`` on their shared scored samples."""
     pair: dict[str, Any] = {"dataset": group.name, "a": run_a.name, "b": run_b.name,
                             "tested": False, "reason": None, "n_shared": 0, "unit": None,
-                            "n_clusters": None, "differences": None, "mcnemar": None}
+                            "n_clusters": None, "differences": None, "mcnemar": None,
+                            "mcnemar_reason": None}
     reason = pair_obstacle(run_a, run_b, metric)
     if reason:
         pair["reason"] = reason
@@ -159,29 +171,47 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     pair["overlap"] = {"a_scored": len(scored_a), "b_scored": len(scored_b),
                        "shared_scored": len(shared),
                        "shared_ids": len(run_a.ids() & run_b.ids())}
-    disagree = shared["label"] != shared["label_b"]
+    dimensional = run_a.task == DIMENSIONAL_TASK
+    if dimensional:
+        dimensions = shared_dimensions(run_a, run_b)
+        gap = np.abs(dimension_values(shared, dimensions, TRUE_SUFFIX)
+                     - dimension_values(shared, dimensions, TRUE_SUFFIX, "_b"))
+        disagree = pd.Series(gap.max(axis=1) > TRUE_VALUE_TOLERANCE, index=shared.index)
+        what = "true values"
+    else:
+        disagree = shared["label"] != shared["label_b"]
+        what = "true labels"
     if disagree.any():
         first = shared[disagree].iloc[0]
-        message = (f"{run_a.name} and {run_b.name} give different true labels for "
-                   f"{int(disagree.sum())} shared samples (first: {first['id']}: "
-                   f"{first['label']} vs {first['label_b']}); they were not scored on the same "
-                   "data (different --merge or --label-map?)")
+        if dimensional:
+            column = next(f"{d}{TRUE_SUFFIX}" for d in dimensions
+                          if abs(float(first[f"{d}{TRUE_SUFFIX}"])
+                                 - float(first[f"{d}{TRUE_SUFFIX}_b"])) > TRUE_VALUE_TOLERANCE)
+            example = f"{column} {first[column]} vs {first[column + '_b']}"
+        else:
+            example = f"{first['label']} vs {first['label_b']}"
+        message = (f"{run_a.name} and {run_b.name} give different {what} for "
+                   f"{int(disagree.sum())} shared samples (first: {first['id']}: {example}); "
+                   "they were not scored on the same data (different --merge or --label-map?)")
         if not force:
-            raise EmoevalError(message + "; re-run them alike, or pass --force to compare on "
-                               "the samples whose labels agree")
+            raise EmoevalError(message + f"; re-run them alike, or pass --force to compare on "
+                               f"the samples whose {what} agree")
         warnings.append("--force: " + message + "; those samples are left out")
         shared = shared[~disagree]
     pair["n_shared"] = len(shared)
     if shared.empty:
         pair["reason"] = "no sample was scored by both runs"
         return pair
-    labels = union_labels(group)
     # the core's rule (emoeval.scoring): speakers when a speaker column names two or more;
     # empty ids are pooled into one cluster by the bootstrap, as in the run's own CIs
     clusters, unit = speaker_groups(shared)
     if clusters is not None:
         pair["n_clusters"] = int(len(set(clusters)))
     pair["unit"] = unit
+    if dimensional:
+        return dimensional_pair(pair, shared, run_a, run_b, dimensions, clusters, metric,
+                                     seed, n_resamples)
+    labels = union_labels(group)
     y_true = shared["label"].to_numpy(dtype=object)
     predictions_a = shared["prediction"].to_numpy(dtype=object)
     predictions_b = shared["prediction_b"].to_numpy(dtype=object)
@@ -194,6 +224,54 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     return pair
 
 
+def dimensional_pair(pair: dict[str, Any], shared: pd.DataFrame, run_a: Run, run_b: Run,
+                          dimensions: list[str], clusters, metric: RankMetric, seed: int,
+                          n_resamples: int) -> dict[str, Any]:
+    """The paired bootstrap of a dimensional pair on its shared samples (``shared``: A's
+    columns, then B's with the suffix ``_b``)."""
+    pair["dimensions"] = dimensions
+    pair["mcnemar_reason"] = MCNEMAR_NOT_DIMENSIONAL
+    if len(shared) < 2:
+        pair["reason"] = "fewer than two samples were scored by both runs"
+        return pair
+    truth = dimension_values(shared, dimensions, TRUE_SUFFIX)
+    predictions_a = predicted_values(run_a, shared, dimensions)
+    predictions_b = predicted_values(run_b, shared, dimensions, "_b")
+    differences = paired_dimensional_bootstrap(truth, predictions_a, predictions_b,
+                                               dimensions, groups=clusters,
+                                               n_resamples=n_resamples, seed=seed)
+    ranked = differences[metric.key]
+    if not (np.isfinite(ranked.difference) and np.isfinite(ranked.p_value)):
+        pair["reason"] = (f"{metric.name} is undefined on the {len(shared):,} shared samples "
+                          "(constant true values or predictions?)")
+        return pair
+    pair["differences"] = {name: d.to_dict() for name, d in differences.items()}
+    pair["identical"] = bool(np.array_equal(predictions_a, predictions_b))
+    pair["tested"] = True
+    return pair
+
+
+def shared_dimensions(run_a: Run, run_b: Run) -> list[str]:
+    """The dimensions both runs scored, in A's order."""
+    return [dimension for dimension in run_a.labels if dimension in run_b.labels]
+
+
+def dimension_values(table: pd.DataFrame, dimensions: list[str], column_suffix: str,
+                     run_suffix: str = "") -> np.ndarray:
+    """``<D><column_suffix><run_suffix>`` for every dimension as a (rows, dimensions) float
+    array; the detailed table is read as text."""
+    return np.column_stack([table[f"{d}{column_suffix}{run_suffix}"].astype(float).to_numpy()
+                            for d in dimensions]).reshape(len(table), len(dimensions))
+
+
+def predicted_values(run: Run, table: pd.DataFrame, dimensions: list[str],
+                     run_suffix: str = "") -> np.ndarray:
+    """The predictions the run scored: the detailed table keeps raw predictions, and a
+    --pred-range/--target-range run maps them as its results.json records."""
+    return map_predictions(dimension_values(table, dimensions, PRED_SUFFIX, run_suffix),
+                           run.results.get("range_mapping"))
+
+
 def union_labels(group: DatasetGroup) -> list[str]:
     labels: list[str] = []
     for run in group.runs:
@@ -203,16 +281,75 @@ def union_labels(group: DatasetGroup) -> list[str]:
 
 def pair_obstacle(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
     """Why a pair cannot be tested paired, or None."""
-    if run_a.task not in SINGLE_LABEL_TASKS:
+    if run_a.task == DIMENSIONAL_TASK:
+        problem = dimensional_metric_problem(run_a, run_b, metric)
+        check = dimensional_reproduction_problem
+    elif run_a.task in SINGLE_LABEL_TASKS:
+        problem = (None if metric.key in HEADLINE_METRICS else
+                   f"the paired bootstrap covers {', '.join(HEADLINE_METRICS)}; rank by one of "
+                   f"them to test {metric.key}")
+        check = reproduction_problem
+    else:
         return (f"paired tests rebuild metrics from per-sample labels and predictions, which "
                 f"{run_a.task} runs do not have; compare their confidence intervals")
-    if metric.key not in HEADLINE_METRICS:
-        return (f"the paired bootstrap covers {', '.join(HEADLINE_METRICS)}; rank by one of "
-                f"them to test {metric.key}")
+    if problem:
+        return problem
     for run in (run_a, run_b):
-        problem = reproduction_problem(run)
+        problem = check(run)
         if problem:
             return problem
+    return None
+
+
+def dimensional_metric_problem(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
+    """Whether the dimensional paired bootstrap covers the rank metric for this pair."""
+    dimensions = shared_dimensions(run_a, run_b)
+    if not dimensions:
+        return f"{run_a.name} and {run_b.name} share no dimension"
+    dimension, _, leaf = metric.key.rpartition(".")
+    if leaf not in PAIRED_DIMENSIONAL_METRICS:
+        return (f"the paired bootstrap covers {', '.join(PAIRED_DIMENSIONAL_METRICS)} (per "
+                f"dimension, e.g. {dimensions[0]}.ccc, or their mean, e.g. ccc); rank by one "
+                f"of them to test {metric.key}")
+    if metric.mean_over and sorted(metric.mean_over) != sorted(dimensions):
+        return (f"{metric.name} averages {', '.join(metric.mean_over)} but the runs share "
+                f"{', '.join(dimensions)}")
+    if not metric.mean_over and dimension not in dimensions:
+        return f"{dimension!r} is not a dimension both runs scored ({', '.join(dimensions)})"
+    return None
+
+
+def dimensional_reproduction_problem(run: Run) -> str | None:
+    """Paired dimensional metrics are rebuilt from detailed_results.csv; this checks that its
+    scored rows give the run's own results.json CCC and MAE before trusting it."""
+    scored = run.scored()
+    if scored is None:
+        return run.table_problem
+    dimensions = run.labels
+    missing = [f"{d}{s}" for d in dimensions for s in (TRUE_SUFFIX, PRED_SUFFIX)
+               if f"{d}{s}" not in scored.columns]
+    if not dimensions or missing:
+        return (f"{run.name}'s detailed_results.csv has no {', '.join(missing)} column"
+                if missing else f"{run.name}'s results.json names no dimension (labels)")
+    if scored.empty:
+        return f"{run.name} scored no sample"
+    try:
+        truth = dimension_values(scored, dimensions, TRUE_SUFFIX)
+        predicted = predicted_values(run, scored, dimensions)
+    except ValueError as exc:
+        return (f"{run.name}'s detailed_results.csv has a non-numeric value in a scored row "
+                f"({exc}): re-run `emoeval score` on it")
+    recorded = run.results.get("metrics") or {}
+    for j, dimension in enumerate(dimensions):
+        rebuilt = dimension_metrics(truth[:, j], predicted[:, j])
+        for name in ("ccc", "mae"):
+            value = (recorded.get(dimension) or {}).get(name)
+            if value is None and not np.isfinite(rebuilt[name]):
+                continue  # undefined in both (strict JSON writes NaN as null)
+            if value is None or abs(rebuilt[name] - float(value)) > REPRODUCE_TOLERANCE:
+                return (f"{run.name}'s detailed_results.csv does not reproduce the "
+                        f"{dimension} {name} in its results.json ({rebuilt[name]:.4f} vs "
+                        f"{value}): re-run `emoeval score` on it")
     return None
 
 
@@ -245,13 +382,16 @@ def reproduction_problem(run: Run) -> str | None:
 def adjust_and_decide(pairs: list[dict[str, Any]], metric: RankMetric) -> None:
     """Holm across all tested pairs (per metric, and for McNemar), then the verdicts."""
     tested = [pair for pair in pairs if pair["tested"]]
-    for name in HEADLINE_METRICS:
-        adjusted = holm([pair["differences"][name]["p_value"] for pair in tested])
-        for pair, p in zip(tested, adjusted):
-            pair["differences"][name]["p_holm"] = p
-    adjusted = holm([pair["mcnemar"]["p_value"] for pair in tested])
-    for pair, p in zip(tested, adjusted):
-        pair["mcnemar"]["p_holm"] = p
+    names: list[str] = []
+    for pair in tested:
+        names += [name for name in pair["differences"] if name not in names]
+    for name in names:
+        family = [pair["differences"][name] for pair in tested if name in pair["differences"]]
+        for difference, p in zip(family, holm([d["p_value"] for d in family])):
+            difference["p_holm"] = p
+    with_mcnemar = [pair["mcnemar"] for pair in tested if pair["mcnemar"] is not None]
+    for mcnemar, p in zip(with_mcnemar, holm([m["p_value"] for m in with_mcnemar])):
+        mcnemar["p_holm"] = p
     for pair in pairs:
         if not pair["tested"]:
             pair["verdict"] = untested(pair["a"], pair["b"], pair["reason"])
@@ -324,18 +464,28 @@ def per_class_f1(groups: list[DatasetGroup]) -> list[dict[str, Any]]:
     return blocks
 
 
-def method_notes(metric: RankMetric, n_resamples: int, grid: bool) -> dict[str, str]:
+def method_notes(metric: RankMetric, n_resamples: int, grid: bool,
+                 task: str = "classification") -> dict[str, str]:
+    dimensional = task == DIMENSIONAL_TASK
     notes = {
         "pairing": "pairs compare the samples both runs scored (matched by id); a sample one "
-                   "run could not score is left out of that pair",
+                   "run could not score is left out of that pair" +
+                   (f"; true values must agree within {TRUE_VALUE_TOLERANCE:g}" if dimensional
+                    else ""),
         "paired_bootstrap": f"{n_resamples:,} seeded resamples of the shared samples (of "
                             "speakers when the samples name speakers), the same resample "
                             "for both models; percentile 95% CI of the difference; two-sided "
                             "p from the difference over its bootstrap standard error "
-                            "(normal)",
-        "mcnemar": "McNemar on accuracy (exact binomial under 25 discordant samples); it "
-                   "treats samples as independent",
-        "holm": "Holm's step-down adjustment across all tested pairs, per metric",
+                            "(normal)" +
+                            ("; CCC, Pearson, MAE and RMSE per dimension and their means over "
+                             "the dimensions, rebuilt from detailed_results.csv (checked "
+                             "against each run's results.json); Spearman is not tested"
+                             if dimensional else ""),
+        "mcnemar": ("not run: " + MCNEMAR_NOT_DIMENSIONAL if dimensional else
+                    "McNemar on accuracy (exact binomial under 25 discordant samples); it "
+                    "treats samples as independent"),
+        "holm": "Holm's step-down adjustment across all tested pairs, per metric" +
+                (" (and per dimension)" if dimensional else ""),
         "verdict": f"'beats' only when the Holm-adjusted p < 0.05 and the 95% CI of the "
                    f"difference excludes 0, on {metric.name}",
         "detectable_difference": f"{DETECTABLE_SE_MULTIPLE:.2f} x the bootstrap standard "

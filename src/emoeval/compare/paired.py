@@ -13,6 +13,12 @@ items happen to be. It works on confusion counts, as :mod:`emoeval.metrics.stats
 
 Every headline metric of both models is then scored in one vectorised
 :func:`~emoeval.metrics.classification.metrics_from_counts` call per model.
+
+Dimensional runs (continuous targets) are resampled with
+:func:`~emoeval.metrics.dimensional.resample_indices`, the run's own CI resampling. A
+resample is a multiplicity per row, so the weighted population moments of truth and both
+predictions (one matrix product per block of resamples) give exactly the CCC, Pearson, MAE
+and RMSE of the resampled rows for every dimension and both models.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from scipy.stats import norm
 
 from ..metrics.classification import (HEADLINE_METRICS, cell_codes, check_labels,
                                       metrics_from_counts)
+from ..metrics.dimensional import dimension_metrics, resample_indices
 from ..metrics.stats import group_codes
 
 ALPHA = 0.05
@@ -32,6 +39,10 @@ POWER = 0.80
 # significant (two-sided, alpha 0.05) 80% of the time; about 2.8
 DETECTABLE_SE_MULTIPLE = float(norm.ppf(1 - ALPHA / 2) + norm.ppf(POWER))
 MCNEMAR_EXACT_BELOW = 25  # discordant pairs: below this, the exact binomial test
+# moment-based dimensional metrics the paired bootstrap rebuilds per resample (Spearman
+# would need every resample re-ranked)
+PAIRED_DIMENSIONAL_METRICS = ("ccc", "pearson", "mae", "rmse")
+RESAMPLE_BLOCK = 256  # resamples per weight matrix: bounds memory at 256 x samples floats
 
 
 @dataclass
@@ -129,6 +140,109 @@ def paired_bootstrap(y_true, predictions_a, predictions_b, labels, groups=None,
     return results
 
 
+def _percentile_difference(observed_a: float, observed_b: float, differences: np.ndarray,
+                           confidence: float) -> PairedDifference:
+    """B - A with the percentile CI and standard error of the finite bootstrap differences
+    (a resample can leave a metric undefined, e.g. one speaker with one true value)."""
+    finite_differences = differences[np.isfinite(differences)]
+    difference = observed_b - observed_a
+    if len(finite_differences) < 2 or not np.isfinite(difference):
+        nan = float("nan")
+        return PairedDifference(a=observed_a, b=observed_b, difference=difference, low=nan,
+                                high=nan, standard_error=nan, p_value=nan, detectable=nan)
+    tail = 100.0 * (1.0 - confidence) / 2.0
+    low, high = np.percentile(finite_differences, [tail, 100.0 - tail])
+    spread = float(np.std(finite_differences, ddof=1))
+    return PairedDifference(
+        a=observed_a, b=observed_b, difference=difference, low=float(low), high=float(high),
+        standard_error=spread, p_value=p_value_from_standard_error(difference, spread),
+        detectable=DETECTABLE_SE_MULTIPLE * spread)
+
+
+def _weighted_metrics(moments: np.ndarray) -> dict[str, np.ndarray]:
+    """CCC, Pearson, MAE, RMSE per resample from the weighted means of
+    ``[t, p, t*t, p*p, t*p, |p - t|, (p - t)**2]`` (columns of ``moments``), population
+    (ddof=0) moments as :func:`emoeval.metrics.dimensional.ccc` uses."""
+    mean_t, mean_p, square_t, square_p, product, absolute, squared = moments.T
+    variance_t = np.maximum(square_t - mean_t ** 2, 0.0)
+    variance_p = np.maximum(square_p - mean_p ** 2, 0.0)
+    covariance = product - mean_t * mean_p
+    denominator = variance_t + variance_p + (mean_t - mean_p) ** 2
+    # a constant series leaves a rounding residue, not an exact 0, in E[x^2] - E[x]^2
+    floor_t = 1e-12 * np.maximum(square_t, 1.0)
+    floor_p = 1e-12 * np.maximum(square_p, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ccc = np.where(denominator > 0, 2.0 * covariance / denominator, np.nan)
+        pearson = np.where((variance_t > floor_t) & (variance_p > floor_p),
+                           covariance / np.sqrt(variance_t * variance_p), np.nan)
+    return {"ccc": ccc, "pearson": pearson, "mae": absolute, "rmse": np.sqrt(squared)}
+
+
+def paired_dimensional_bootstrap(y_true, predictions_a, predictions_b,
+                                 dimensions: list[str], groups=None,
+                                 n_resamples: int = 2000, seed: int = 0,
+                                 confidence: float = 0.95) -> dict[str, PairedDifference]:
+    """Paired bootstrap of B - A for continuous targets.
+
+    ``y_true``, ``predictions_a``, ``predictions_b``: (samples, dimensions) arrays on the
+    shared samples, columns named by ``dimensions``. ``groups``: a cluster id per sample
+    (speaker) for a cluster bootstrap, or None to resample samples. Returns
+    ``{"<dimension>.<metric>": PairedDifference}`` for every dimension and
+    :data:`PAIRED_DIMENSIONAL_METRICS`, plus ``{"<metric>": ...}``, the metric's mean over
+    the dimensions (what ``--rank-by ccc`` ranks by). The same inputs and seed give the same
+    result.
+    """
+    truth = np.asarray(y_true, dtype=float)
+    predicted = {"a": np.asarray(predictions_a, dtype=float),
+                 "b": np.asarray(predictions_b, dtype=float)}
+    if truth.ndim != 2 or truth.shape[1] != len(dimensions) \
+            or any(p.shape != truth.shape for p in predicted.values()):
+        raise ValueError("y_true and both predictions must be (samples, dimensions) arrays "
+                         f"with {len(dimensions)} columns")
+    n_rows = len(truth)
+    if n_rows < 2:
+        raise ValueError("fewer than two shared samples to compare")
+    if groups is not None and len(np.unique(group_codes(groups, n_rows))) < 2:
+        raise ValueError("a cluster bootstrap needs at least two groups")
+    # shifting truth and predictions by one constant keeps every metric, and keeps
+    # E[x^2] - E[x]^2 from cancelling digits on scales far from 0 (1-9 ratings)
+    shift = truth.mean(axis=0)
+    columns = []
+    for model in ("a", "b"):
+        for j in range(len(dimensions)):
+            t, p = truth[:, j] - shift[j], predicted[model][:, j] - shift[j]
+            error = p - t
+            columns += [t, p, t * t, p * p, t * p, np.abs(error), error * error]
+    columns = np.column_stack(columns)  # (samples, 2 models x dimensions x 7 moments)
+    indices = resample_indices(n_rows, groups, n_resamples, seed)
+    moments = np.empty((n_resamples, columns.shape[1]))
+    for start in range(0, n_resamples, RESAMPLE_BLOCK):
+        block = indices[start:start + RESAMPLE_BLOCK]
+        weights = np.stack([np.bincount(index, minlength=n_rows) for index in block])
+        weights = weights.astype(np.float64)
+        moments[start:start + len(block)] = ((weights @ columns)
+                                            / weights.sum(axis=1, keepdims=True))
+    per_model = moments.reshape(n_resamples, 2, len(dimensions), 7)
+    resampled = {model: [_weighted_metrics(per_model[:, m, j, :])
+                         for j in range(len(dimensions))]
+                 for m, model in enumerate(("a", "b"))}
+    observed = {model: [dimension_metrics(truth[:, j], predicted[model][:, j])
+                        for j in range(len(dimensions))] for model in ("a", "b")}
+    results: dict[str, PairedDifference] = {}
+    for name in PAIRED_DIMENSIONAL_METRICS:
+        for j, dimension in enumerate(dimensions):
+            results[f"{dimension}.{name}"] = _percentile_difference(
+                observed["a"][j][name], observed["b"][j][name],
+                resampled["b"][j][name] - resampled["a"][j][name], confidence)
+        mean_a = np.mean([resampled["a"][j][name] for j in range(len(dimensions))], axis=0)
+        mean_b = np.mean([resampled["b"][j][name] for j in range(len(dimensions))], axis=0)
+        results[name] = _percentile_difference(
+            float(np.mean([metrics[name] for metrics in observed["a"]])),
+            float(np.mean([metrics[name] for metrics in observed["b"]])),
+            mean_b - mean_a, confidence)
+    return results
+
+
 def mcnemar_test(y_true, predictions_a, predictions_b) -> dict[str, float | int | str]:
     """McNemar's test on accuracy: samples A gets right and B wrong (``a_only``) against the
     reverse (``b_only``). Exact binomial when fewer than 25 samples are discordant, else the
@@ -159,6 +273,13 @@ def holm(p_values: list[float]) -> list[float]:
     """Holm-adjusted p-values (statsmodels ``multipletests(method="holm")``)."""
     if not p_values:
         return []
+    finite_at = [i for i, p in enumerate(p_values) if p is not None and np.isfinite(p)]
+    if len(finite_at) < len(p_values):  # an undefined p (NaN) stays undefined
+        adjusted_finite = holm([p_values[i] for i in finite_at])
+        adjusted = [float("nan")] * len(p_values)
+        for i, p in zip(finite_at, adjusted_finite):
+            adjusted[i] = p
+        return adjusted
     import gc
 
     from statsmodels.stats.multitest import multipletests

@@ -214,6 +214,8 @@ def _pair_blocks(comparison: Mapping[str, Any], images: Mapping[str, str],
     tested = [p for p in comparison["pairs"] if p["tested"]]
     if not tested:
         return []
+    if comparison["task"] == "dimensional":
+        return _dimensional_pair_blocks(comparison, tested, images, several)
     unit = " (points)" if in_points else ""
     header = (["dataset"] if several else []) + [
         "pair (b - a)", "shared samples", "resampled", f"{rank['name']} b - a [95% CI]{unit}",
@@ -221,8 +223,7 @@ def _pair_blocks(comparison: Mapping[str, Any], images: Mapping[str, str],
     rows = []
     for pair in tested:
         d = pair["differences"][rank["metric"]]
-        resampled = ("speakers" + (f" ({pair['n_clusters']})" if pair.get("n_clusters") else "")
-                     if pair["unit"] == "speaker" else "samples")
+        resampled = _resampled_text(pair)
         mcnemar = pair["mcnemar"]
         detectable = 100 * d["detectable"] if in_points else d["detectable"]
         rows.append(([pair["dataset"]] if several else []) + [
@@ -239,6 +240,59 @@ def _pair_blocks(comparison: Mapping[str, Any], images: Mapping[str, str],
     if DIFFERENCES_PNG in images:
         blocks.append(("image", DIFFERENCES_PNG, "paired differences with 95% CIs"))
     return blocks
+
+
+def _resampled_text(pair: Mapping[str, Any]) -> str:
+    if pair["unit"] != "speaker":
+        return "samples"
+    return "speakers" + (f" ({pair['n_clusters']})" if pair.get("n_clusters") else "")
+
+
+def _dimensional_pair_blocks(comparison: Mapping[str, Any], tested: list[Mapping[str, Any]],
+                             images: Mapping[str, str], several: bool) -> list[tuple]:
+    """One row per dimension and one for the mean over the dimensions, per pair: the rank
+    metric's difference with its p and Holm p, and MAE (CCC when ranking by MAE) beside it."""
+    rank = comparison["rank_by"]
+    primary = rank["metric"].rpartition(".")[2]
+    secondary = "mae" if primary != "mae" else "ccc"
+    header = (["dataset"] if several else []) + [
+        "pair (b - a)", "dimension", "shared samples", "resampled",
+        f"{short_name(primary)} b - a [95% CI]", "p", "Holm p", "smallest detectable",
+        f"{short_name(secondary)} b - a [95% CI]", f"{short_name(secondary)} Holm p"]
+    rows = []
+    for pair in tested:
+        dimensions = list(pair.get("dimensions") or [])
+        for dimension in [*dimensions, None]:
+            prefix = "" if dimension is None else f"{dimension}."
+            d = pair["differences"][prefix + primary]
+            other = pair["differences"].get(prefix + secondary)
+            rows.append(([pair["dataset"]] if several else []) + [
+                f"{pair['b']} - {pair['a']}",
+                f"mean of {', '.join(dimensions)}" if dimension is None else dimension,
+                pair["n_shared"], _resampled_text(pair), _difference_or_na(d),
+                _p_or_na(d.get("p_value")), _p_or_na(d.get("p_holm")),
+                number_text(d.get("detectable"), 3), _difference_or_na(other),
+                _p_or_na((other or {}).get("p_holm"))])
+    blocks: list[tuple] = [
+        ("h2", "Paired tests"), ("table", header, rows, "pairs", 3 if several else 2),
+        ("p", "On the samples both runs scored, resampling the same samples (or speakers) "
+              "for both; b - a per dimension and for the mean over the dimensions, Holm p "
+              "across pairs per dimension and metric. compare.json holds CCC, Pearson, MAE "
+              "and RMSE. No McNemar: continuous targets have no right or wrong per sample.")]
+    if DIFFERENCES_PNG in images:
+        blocks.append(("image", DIFFERENCES_PNG, "paired differences with 95% CIs"))
+    return blocks
+
+
+def _difference_or_na(d: Mapping[str, Any] | None) -> str:
+    if not d or any(finite(d.get(k)) is None for k in ("difference", "low", "high")):
+        return "n/a"
+    return difference_text(d, in_points=False)
+
+
+def _p_or_na(p: Any) -> str:
+    number = finite(p)
+    return "n/a" if number is None else p_text(number).lstrip("= ")
 
 
 def _overlap_blocks(comparison: Mapping[str, Any]) -> list[tuple]:
