@@ -119,6 +119,13 @@ def padding_groups(inputs: list, uses_attention_mask: bool) -> list[list[int]]:
     return list(by_length.values())
 
 
+def default_device() -> str:
+    """Where a torch model runs when no device is given: the GPU when there is one."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def text_token_limit(processor: Any, max_positions: int | None) -> int:
     """Tokens kept per text: the tokenizer's limit (512 when it declares none), never more
     than the model has position embeddings for (a longer input would crash)."""

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from .base import ModelAdapter, files_digest, softmax
+from .base import ModelAdapter, default_device, files_digest, softmax
 from .hf import WEIGHT_PATTERNS, describe_load_error, resolve_model_dir
 
 DEFAULT_BATCH_SIZE = 8
@@ -68,7 +68,7 @@ class ClapAdapter(ModelAdapter):
             self.model = transformers.ClapModel.from_pretrained(argument)
         except Exception as exc:
             raise describe_load_error(argument, exc) from None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or default_device()
         self.model.to(self.device).eval()
         self.sampling_rate = int(self.processor.feature_extractor.sampling_rate)
         self.model_dir = resolve_model_dir(argument)

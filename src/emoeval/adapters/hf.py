@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from .base import ModelAdapter, files_digest, padding_groups, text_token_limit
+from .base import ModelAdapter, default_device, files_digest, padding_groups, text_token_limit
 
 REGRESSION = "regression"
 #: ``autocast`` values and the dtype each runs the forward pass in
@@ -238,7 +238,7 @@ class HFAdapter(ModelAdapter):
                 self.uses_attention_mask = True
         except Exception as exc:
             raise describe_load_error(argument, exc) from None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or default_device()
         self.model.to(self.device).eval()
         id2label = self.model.config.id2label
         self._labels = self.output_names or [str(id2label[i]) for i in sorted(id2label)]

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import EmoevalError
 from ..labels import canonical
-from .base import ModelAdapter, files_digest, softmax
+from .base import ModelAdapter, default_device, files_digest, softmax
 
 DEFAULT_TEMPLATE = "This text expresses {label}."
 DEFAULT_TEMPERATURE = 0.05
@@ -141,13 +141,12 @@ class ZeroShotAdapter(ModelAdapter):
 
     def _load(self, device: str | None):
         try:
-            import torch
+            import torch  # noqa: F401 (the error below names both packages)
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise EmoevalError(f"zeroshot: needs torch and sentence-transformers ({exc}); "
                                "pip install sentence-transformers") from None
-        if not device:
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = device or default_device()
         source = str(self.model_dir) if self.model_dir is not None else self.argument
         try:
             return SentenceTransformer(source, device=device)

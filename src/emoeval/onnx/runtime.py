@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..adapters.base import ModelAdapter, load_adapter
+from ..adapters.base import ModelAdapter, default_device, load_adapter
 from ..datasets.base import Row
 from ..errors import EmoevalError
 from . import FP32_FILE, INT8_FILE
@@ -103,13 +103,6 @@ def declared_inputs(model_spec: str) -> ExportedInputs | None:
     return ExportedInputs("audio", int(rate))
 
 
-def run_device() -> str:
-    """The device an ``hf:`` adapter loads on when none is given."""
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 class TorchModel:
     """The ``hf:`` model, loaded on first use only: a run whose verdicts are all cached
     never loads it."""
@@ -162,7 +155,7 @@ def verified_autocast(model_spec: str, autocast: str, rows: list[Row]) -> None:
     the new verdict (passed or failed) and refuse a failed one."""
     import torch
 
-    torch_model = TorchModel(model_spec, run_device())
+    torch_model = TorchModel(model_spec, default_device())
     fingerprint = (torch_model.fingerprint_of_files()
                    or source_fingerprint(torch_model.adapter()))
     folder = os.path.join(cache_root(), fingerprint)  # the model's folder, as for its export

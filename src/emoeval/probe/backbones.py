@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..adapters.base import default_device
 from ..errors import EmoevalError
 
 #: bumped when the way embeddings are computed changes: old cache entries stop matching
@@ -87,10 +88,6 @@ class Backbone:
                 "modality": self.modality, "sampling_rate": self.sampling_rate}
 
 
-def _device(torch) -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def _pool(torch, hidden, mask, pooling: str):
     """(batch, tokens, dim) -> (batch, dim): masked mean, or the first token."""
     if pooling == "cls":
@@ -112,7 +109,7 @@ class TransformerBackbone(Backbone):
         import torch
 
         self._torch = torch
-        self.device = _device(torch)
+        self.device = default_device()
         self.model: Any = None
         self.processor: Any = None
         self.model_dir: str | None = None
