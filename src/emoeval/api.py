@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .adapters.base import ModelAdapter, load_adapter
-from .datasets.base import Dataset, DatasetOptions, Row, load_dataset, metadata_keys
+from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset, metadata_keys
 from .errors import EmoevalError
 from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
 from .runner import run as run_predictions
@@ -75,7 +75,7 @@ def all_label_names(rows: list[Row]) -> list[str]:
 def evaluation_task(adapter: ModelAdapter, rows: list[Row]) -> str:
     """dimensional (rows carry continuous targets), generative (the model answers in
     text), multilabel (label lists) or classification."""
-    if any(r.targets is not None for r in rows):
+    if has_targets(rows):
         return "dimensional"
     if adapter.output == "text":
         return "generative"
@@ -113,7 +113,7 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
     if not rows:
         raise EmoevalError(f"{dataset.spec} has no rows"
                            + (f" in split {cfg.split!r}" if cfg.split else ""))
-    if any(r.targets is not None for r in rows):
+    if has_targets(rows):
         return prepare_dimensional_rows(rows, cfg)
     unlabelled = [r.id for r in rows if r.label is None or str(r.label) == ""]
     if unlabelled:
@@ -437,7 +437,6 @@ def evaluate_models(models_file: str, cfg: EvaluationConfig,
 
     A candidate that fails to load is recorded and skipped; the others still run.
     """
-
     from .compare import compare_runs
     from .screening import model_slug, read_candidates
 

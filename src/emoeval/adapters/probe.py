@@ -115,9 +115,10 @@ class ProbeAdapter(ModelAdapter):
     def check_rows(self, rows: list) -> None:
         """Refuse to evaluate on samples the probe was trained or tuned on, and a ridge
         probe on rows without continuous targets (it predicts values, not classes)."""
+        from ..datasets.base import has_targets
         from ..probe.embed import sample_digest
 
-        if self.output == "values" and rows and all(r.targets is None for r in rows):
+        if self.output == "values" and rows and not has_targets(rows):
             raise EmoevalError(
                 f"probe:{self.argument} is a ridge probe: it predicts values for "
                 f"{', '.join(self.labels)}, not classes; evaluate it on a dataset with "

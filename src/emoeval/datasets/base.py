@@ -103,6 +103,11 @@ class Dataset:
         return h.hexdigest()[:16]
 
 
+def has_targets(rows: list[Row]) -> bool:
+    """Whether the rows carry continuous targets (a dimensional dataset)."""
+    return any(row.targets is not None for row in rows)
+
+
 def metadata_keys(rows: list[Row]) -> list[str]:
     """Every metadata key of ``rows``, in order of first appearance (the metadata columns of
     a detailed table)."""

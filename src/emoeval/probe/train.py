@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..api import EvaluationConfig, prepare_rows, strict_json
-from ..datasets.base import DatasetOptions, Row, load_dataset
+from ..datasets.base import DatasetOptions, Row, has_targets, load_dataset
 from ..errors import EmoevalError
 from ..multilabel.scoring import default_tune_split
 from .backbones import load_backbone
@@ -206,7 +206,7 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
     # for rows with continuous targets, prepare_rows returns the dimensions as labels
     rows, labels, _ = prepare_rows(dataset, dataset.rows(train_split),
                                    _label_cfg(cfg, limit=cfg.limit))
-    dimensional = rows[0].targets is not None
+    dimensional = has_targets(rows)
     kind = resolve_head(cfg, dimensional)
     multi_label = any(isinstance(r.label, list) for r in rows)
     task = head_task(kind, multi_label)
