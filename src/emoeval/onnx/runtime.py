@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..adapters.base import ModelAdapter, default_device, load_adapter
 from ..datasets.base import Row
@@ -30,7 +30,7 @@ from .export import ensure_export, export_is_current, load_torch_model, read_man
     source_fingerprint, source_fingerprint_of_files, write_manifest
 from .quantize import build_int8
 from .verdicts import cached_pass, inputs_digest, record_verdict, verdict_key
-from .verify import VERIFY_SAMPLES, Reference, reference_outputs, require, \
+from .verify import VERIFY_SAMPLES, Reference, Verification, reference_outputs, require, \
     verification_inputs, verify, verify_autocast
 
 RUNTIMES = ("torch", "onnx", "onnx-int8", "torch-bf16")
@@ -72,13 +72,17 @@ def exported_inputs(folder: str) -> ExportedInputs | None:
     modality = read_manifest(folder).get("modality")
     if modality == "text":
         return ExportedInputs("text", None)
-    if modality != "audio":
-        return None
+    return audio_inputs(folder) if modality == "audio" else None
+
+
+def audio_inputs(source: str) -> ExportedInputs | None:
+    """Audio at the sampling rate of the feature extractor saved in ``source`` (a folder or
+    a Hub id), or None when it cannot be read (the PyTorch model then decides)."""
     import transformers
 
     try:
-        rate = transformers.AutoFeatureExtractor.from_pretrained(folder).sampling_rate
-    except Exception:  # an unreadable preprocessor file: the PyTorch model decides
+        rate = transformers.AutoFeatureExtractor.from_pretrained(source).sampling_rate
+    except Exception:
         return None
     return ExportedInputs("audio", int(rate))
 
@@ -95,12 +99,9 @@ def declared_inputs(model_spec: str) -> ExportedInputs | None:
     argument = parse_spec(model_spec, MODEL_ADAPTERS, "model").argument
     try:
         config = transformers.AutoConfig.from_pretrained(argument)
-        if not is_audio_config(config):
-            return ExportedInputs("text", None)
-        rate = transformers.AutoFeatureExtractor.from_pretrained(argument).sampling_rate
     except Exception:
         return None
-    return ExportedInputs("audio", int(rate))
+    return audio_inputs(argument) if is_audio_config(config) else ExportedInputs("text", None)
 
 
 class TorchModel:
@@ -137,16 +138,22 @@ class TorchModel:
         return self._reference
 
 
-def verified(folder: str, path: str, precision: str, inputs_key: str,
-             torch_model: TorchModel, inputs: list[Any], ids: list[str]) -> None:
-    """Verify ``path`` unless a passed verdict under the same key is cached; record the new
+def checked(folder: str, key: dict[str, Any], check: Callable[[], Verification]) -> None:
+    """Run ``check`` unless ``folder`` holds a passed verdict under ``key``; record the new
     verdict (passed or failed) and refuse a failed one."""
-    key = verdict_key(path, precision, inputs_key)
     if cached_pass(folder, key):
         return
-    verification = verify(torch_model.reference(inputs, ids), path, precision)
+    verification = check()
+    os.makedirs(folder, exist_ok=True)
     record_verdict(folder, key, verification.to_dict())
     require(verification)
+
+
+def verified(folder: str, path: str, precision: str, inputs_key: str,
+             torch_model: TorchModel, inputs: list[Any], ids: list[str]) -> None:
+    """The ONNX file ``path`` checked against PyTorch (see :func:`checked`)."""
+    checked(folder, verdict_key(path, precision, inputs_key),
+            lambda: verify(torch_model.reference(inputs, ids), path, precision))
 
 
 def verified_autocast(model_spec: str, autocast: str, rows: list[Row]) -> None:
@@ -164,13 +171,8 @@ def verified_autocast(model_spec: str, autocast: str, rows: list[Row]) -> None:
     inputs, ids = verification_inputs(rows, decoder, VERIFY_SAMPLES)
     key = verdict_key(model_spec, autocast, inputs_digest(ids, inputs), content=fingerprint,
                       device=torch.device(torch_model.device).type)
-    if cached_pass(folder, key):
-        return
-    verification = verify_autocast(torch_model.reference(inputs, ids), torch_model.adapter(),
-                                   autocast)
-    os.makedirs(folder, exist_ok=True)
-    record_verdict(folder, key, verification.to_dict())
-    require(verification)
+    checked(folder, key, lambda: verify_autocast(torch_model.reference(inputs, ids),
+                                                 torch_model.adapter(), autocast))
 
 
 def check_modality(model_spec: str, modality: str, rows: list[Row]) -> None:
