@@ -220,8 +220,8 @@ def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels
 
     A regression model's outputs are matched to the dimensions by name
     (:func:`emoeval.dimensional.names.match_dimensions`); a text answer is read by
-    :mod:`emoeval.dimensional.answers`, which adds ``response`` and ``status`` columns and
-    turns an unusable answer into the row's error. ``label_map`` and ``unmapped`` do not apply.
+    :mod:`emoeval.dimensional.answers`, which adds the :data:`ANSWER_COLUMNS` and turns an
+    unusable answer into the row's error. ``label_map`` and ``unmapped`` do not apply.
     """
     from ..datasets.base import metadata_keys
     from .names import match_dimensions
@@ -254,8 +254,7 @@ def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels
         out["error"] = (parsed["error"].iloc[index] if parsed is not None
                         else record.error or "")
         if parsed is not None:
-            out["response"] = record.text or ""
-            for column in ANSWER_COLUMNS[1:]:
+            for column in ANSWER_COLUMNS:
                 out[column] = parsed[column].iloc[index]
         for key in meta_keys:
             out[key] = row.metadata.get(key, "")
