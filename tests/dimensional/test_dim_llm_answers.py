@@ -1,5 +1,5 @@
-"""Rating answers of LLMs (emoeval.dimensional.answers) and the llm: adapter in rating mode,
-against the scripted OpenAI-compatible server of tests/generative on loopback."""
+"""Rating answers of LLMs (emoeval.answers.ratings, .rating_table) and the llm: adapter in
+rating mode, against the scripted OpenAI-compatible server of tests/generative on loopback."""
 
 from __future__ import annotations
 
@@ -14,19 +14,21 @@ import pytest
 from loopback import serve
 
 from emoeval.adapters.base import load_adapter
-from emoeval.dimensional.answers import (
-    PIPELINE_VERSION,
-    STATUSES,
-    UNUSABLE,
+from emoeval.answers.prompts import spelled_dimensions
+from emoeval.answers.rating_table import (
     account_answers,
-    answer_names,
     answer_summary,
     answers_headline,
     apply_answer_policy,
     dimensional_answer_columns,
     parse_answer_policy,
+)
+from emoeval.answers.ratings import (
+    PIPELINE_VERSION,
+    STATUSES,
+    UNUSABLE,
+    answer_names,
     parse_dimension_answer,
-    spelled_dimensions,
 )
 from emoeval.dimensional.scoring import score_dimensional
 from emoeval.errors import EmoevalError, SampleError

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from emoeval.errors import EmoevalError
-from emoeval.generative.extraction import STATUSES, AnswerExtractor, word_forms
+from emoeval.answers.labels import STATUSES, AnswerExtractor
+from emoeval.answers.text import word_forms
 
 LABELS = ["neutral", "angry", "happy", "sad", "worried", "surprise"]
 

@@ -4,7 +4,7 @@ vLLM, llama.cpp server, Ollama and hosted APIs all take ``POST <base url>/chat/c
 (the base URL as the OpenAI client takes it, usually ending in ``/v1``; a URL that already
 ends in ``/chat/completions`` is used as it is). The model answers in words: this adapter
 returns the raw answer text per input (``output = "text"``) and the ``generative`` task
-extracts the label (see :mod:`emoeval.generative.extraction`).
+extracts the label (see :mod:`emoeval.answers.labels`).
 
 Request
     One user message: the prompt template with ``{labels}`` replaced by the label set
@@ -18,12 +18,14 @@ Request
 
 Ratings
     On a dataset with continuous targets, ``set_dimensions(dimensions, value_range)`` switches
-    to the rating prompt (``prompts/dimensional_<modality>.txt``, or the user's ``prompt``)
+    to the rating prompt (``emoeval/answers/prompts/dimensional_<modality>.txt``, or the
+    user's ``prompt``)
     with ``{dimensions}`` (``valence (V), arousal (A), dominance (D)``), ``{scale}``
     (``1 to 5``), ``{definitions}`` (what each end of the scale means, one line per
     dimension), ``{answer_format}`` (the JSON object to answer with) and ``{text}``. The
     structured-output schema then has one number field per dimension, bounded by the scale.
-    :mod:`emoeval.dimensional.answers` reads the answers.
+    :mod:`emoeval.answers.ratings` reads the answers; :mod:`emoeval.answers.prompts` fills
+    the templates.
 
 Transport
     :class:`emoeval.http.EndpointClient` with the shared flags ``concurrency``, ``timeout``,
@@ -44,13 +46,17 @@ from __future__ import annotations
 import base64
 import io
 import json
-from importlib.resources import files
 from typing import Any, Callable
 
 import numpy as np
 
-from ..dimensional.answers import answer_key, scale_text, spelled_dimension, spelled_dimensions
-from ..dimensional.names import dimension_family
+from ..answers import prompts
+from ..answers.prompts import (
+    PLACEHOLDER_DIMENSIONS,
+    PLACEHOLDER_LABELS,
+    PLACEHOLDER_TEXT,
+    default_prompt,
+)
 from ..errors import EmoevalError, SampleError
 from ..http import ClientOptions, EndpointClient, Reply
 from .base import ModelAdapter
@@ -58,18 +64,6 @@ from .base import ModelAdapter
 ADAPTER_VERSION = "emoeval-llm-1"
 DEFAULT_MAX_TOKENS = 128
 DEFAULT_SAMPLING_RATE = 16000
-PLACEHOLDER_LABELS = "{labels}"
-PLACEHOLDER_TEXT = "{text}"
-PLACEHOLDER_DIMENSIONS = "{dimensions}"
-PLACEHOLDER_SCALE = "{scale}"
-PLACEHOLDER_DEFINITIONS = "{definitions}"
-PLACEHOLDER_ANSWER_FORMAT = "{answer_format}"
-#: what the two ends of the scale mean, per dimension family (the prompt's {definitions})
-SCALE_ENDS = {
-    "valence": ("very negative or unpleasant", "very positive or pleasant"),
-    "arousal": ("very calm or passive", "very excited or active"),
-    "dominance": ("feeling controlled or submissive", "feeling in control or dominant"),
-}
 
 
 def parse_llm_argument(argument: str) -> tuple[str, str]:
@@ -85,24 +79,6 @@ def parse_llm_argument(argument: str) -> tuple[str, str]:
     base = base.rstrip("/")
     url = base if base.endswith("/chat/completions") else base + "/chat/completions"
     return url, model
-
-
-def default_prompt(modality: str, dimensional: bool = False) -> str:
-    """The shipped prompt: ``text.txt`` / ``audio.txt`` (classes), or
-    ``dimensional_text.txt`` / ``dimensional_audio.txt`` (ratings)."""
-    name = f"dimensional_{modality}" if dimensional else modality
-    return (files("emoeval.generative") / "prompts" / f"{name}.txt").read_text("utf-8")
-
-
-def scale_definitions(dimensions: list[str], value_range: tuple[float, float]) -> str:
-    """One line per dimension: ``- valence (V): 1 = very negative or unpleasant, 5 = ...``."""
-    low, high = (f"{v:g}" for v in value_range)
-    lines = []
-    for dimension in dimensions:
-        ends = SCALE_ENDS.get(dimension_family(dimension) or "", ("lowest", "highest"))
-        lines.append(f"- {spelled_dimension(dimension, dimensions)}: {low} = {ends[0]}, "
-                     f"{high} = {ends[1]}")
-    return "\n".join(lines)
 
 
 def wav_base64(samples: np.ndarray, sampling_rate: int) -> str:
@@ -254,24 +230,17 @@ class LLMAdapter(ModelAdapter):
     def prompt_for(self, text: str | None = None) -> str:
         template = self._ready_template()
         if self._dimensions is not None:
-            prompt = (template.replace(PLACEHOLDER_DIMENSIONS, spelled_dimensions(self._dimensions))
-                      .replace(PLACEHOLDER_SCALE, scale_text(self._value_range))
-                      .replace(PLACEHOLDER_DEFINITIONS,
-                               scale_definitions(self._dimensions, self._value_range))
-                      .replace(PLACEHOLDER_ANSWER_FORMAT, self.answer_format()))
-        else:
-            prompt = template.replace(PLACEHOLDER_LABELS, ", ".join(self._labels))
-        return prompt.replace(PLACEHOLDER_TEXT, text) if text is not None else prompt
+            return prompts.rating_prompt(template, self._dimensions, self._value_range, text)
+        return prompts.label_prompt(template, self._labels, text)
 
     def answer_keys(self) -> list[str]:
         """The JSON keys a rating answer is asked for (``valence`` for EmoBank's ``V``)."""
-        dimensions = self._dimensions or []
-        return [answer_key(d, dimensions) for d in dimensions]
+        return prompts.answer_keys(self._dimensions or [])
 
     def answer_format(self) -> str:
         """``{"valence": <number>, "arousal": <number>, ...}``: the prompt's
         ``{answer_format}``."""
-        return "{" + ", ".join(f'"{key}": <number>' for key in self.answer_keys()) + "}"
+        return prompts.answer_format(self._dimensions or [])
 
     def response_format(self) -> dict[str, Any]:
         """The structured-output schema: the label enum, or one bounded number per

@@ -30,7 +30,7 @@ from ..metrics.dimensional import (
 from ..scoring import is_blank, speaker_groups
 
 TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
-#: a text-answer model's columns in the detailed table (see emoeval.dimensional.answers)
+#: a text-answer model's columns in the detailed table (see emoeval.answers.rating_table)
 ANSWER_COLUMNS = ("response", "status", "extracted", "status_detail")
 
 
@@ -148,7 +148,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     mapping = range_mapping(pred_range, target_range)
     answers = "status" in table.columns
     if answers:  # text answers (llm:): the policy decides what an unusable answer counts as
-        from .answers import apply_answer_policy
+        from ..answers.rating_table import apply_answer_policy
 
         table = apply_answer_policy(table, dims, invalid_policy,
                                     parse_range(target_range, "--target-range"))
@@ -205,7 +205,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])
     if answers:  # how many answers were usable, and what the others counted as
-        from .answers import answer_summary, answers_headline
+        from ..answers.rating_table import answer_summary, answers_headline
 
         part["answers"] = answer_summary(table, invalid_policy)
         part["headline"] += "; " + answers_headline(part["answers"])
@@ -220,7 +220,7 @@ def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels
 
     A regression model's outputs are matched to the dimensions by name
     (:func:`emoeval.dimensional.names.match_dimensions`); a text answer is read by
-    :mod:`emoeval.dimensional.answers`, which adds the :data:`ANSWER_COLUMNS` and turns an
+    :mod:`emoeval.answers.rating_table`, which adds the :data:`ANSWER_COLUMNS` and turns an
     unusable answer into the row's error. ``label_map`` and ``unmapped`` do not apply.
     """
     from ..datasets.base import metadata_keys
@@ -234,7 +234,7 @@ def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels
                else match_dimensions(list(model_labels), dims))
     parsed = None
     if answers:
-        from .answers import dimensional_answer_columns
+        from ..answers.rating_table import dimensional_answer_columns
 
         parsed = dimensional_answer_columns([r.text for r in records_by_row],
                                             [r.error for r in records_by_row], dims,

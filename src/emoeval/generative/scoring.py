@@ -15,19 +15,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..answers.labels import (
+    PIPELINE_VERSION,
+    STATUSES,
+    STEPS,
+    UNUSABLE,
+    AnswerExtractor,
+    label_predictions,
+)
+from ..answers.policies import SINGLE_LABEL_POLICIES, Policy
+from ..answers.text import shorten
 from ..datasets.base import metadata_keys
 from ..errors import EmoevalError
 from ..metrics.classification import classification_summary
 from ..scoring import is_blank, score_table
-from .extraction import PIPELINE_VERSION, STATUSES, STEPS, UNUSABLE, AnswerExtractor
-from .policies import Policy, apply_policy, every_policy, parse_policy
 
 #: columns the scorer writes (an input that already has them, e.g. a detailed_results.csv
 #: being rescored, gets them recomputed)
 OUTPUT_COLUMNS = ["id", "label", "prediction", "status", "response", "extracted",
                   "status_detail", "error"]
 MAX_UNUSABLE_LISTED = 20
-MAX_RESPONSE_CHARS = 160
 #: share of unusable answers above which results.json warns that the score is policy-bound
 UNUSABLE_WARNING_SHARE = 0.05
 
@@ -56,7 +63,7 @@ def score_generative(table: pd.DataFrame, *, labels: list[str] | None = None,
                 if "prediction" in table.columns and "response" in missing else "")
         raise EmoevalError(f"--task generative needs id, label and response columns; missing "
                            f"{', '.join(missing)}{hint}")
-    policy = parse_policy(invalid_policy, labels)
+    policy = SINGLE_LABEL_POLICIES.parse(invalid_policy, labels)
     extractor = AnswerExtractor(labels, mention)
     table = table.reset_index(drop=True)
     check_true_labels(table, labels)
@@ -69,7 +76,7 @@ def score_generative(table: pd.DataFrame, *, labels: list[str] | None = None,
     extracted_labels = np.array([e.label or "" for e in extractions], dtype=object)
     y_true = detailed["label"].to_numpy(dtype=object)
 
-    predictions, scored = apply_policy(policy, statuses, extracted_labels)
+    predictions, scored = label_predictions(policy, statuses, extracted_labels)
     detailed["prediction"] = predictions
     if not scored.any():
         raise EmoevalError(nothing_to_score(policy, statuses, detailed))
@@ -175,8 +182,8 @@ def policy_table(y_true: np.ndarray, statuses: np.ndarray, extracted: np.ndarray
     """The 8 core metrics under wrong, exclude and a fallback to each label."""
     table: dict[str, Any] = {}
     unusable = np.isin(statuses, UNUSABLE)
-    for policy in every_policy(labels):
-        predictions, scored = apply_policy(policy, statuses, extracted)
+    for policy in SINGLE_LABEL_POLICIES.every(labels):
+        predictions, scored = label_predictions(policy, statuses, extracted)
         metrics = (classification_summary(y_true[scored], predictions[scored], labels)["metrics"]
                    if scored.any() else None)
         table[str(policy)] = {
@@ -222,10 +229,6 @@ def unusable_answers(detailed: pd.DataFrame) -> list[dict[str, Any]]:
     ordered = sorted(groups.values(), key=lambda g: -g["count"])  # stable: first seen first
     return [{**g, "true_labels": dict(g["true_labels"].most_common())}
             for g in ordered[:MAX_UNUSABLE_LISTED]]
-
-
-def shorten(text: str) -> str:
-    return text if len(text) <= MAX_RESPONSE_CHARS else text[:MAX_RESPONSE_CHARS - 1] + "…"
 
 
 def policy_warnings(part: dict[str, Any], policy: Policy) -> list[str]:

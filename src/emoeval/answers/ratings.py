@@ -1,8 +1,8 @@
 """Rating answers: one free-text answer of an LLM -> one status and a value per dimension.
 
-The pipeline (version :data:`PIPELINE_VERSION`) is the dimensional sibling of
-:mod:`emoeval.generative.extraction`. Its named steps run in order; the first that decides
-wins:
+The pipeline (version :data:`PIPELINE_VERSION`) is the sibling of :mod:`.labels` (class
+answers), with the same statuses (:mod:`.statuses`). Its named steps run in order; the
+first that decides wins:
 
 1. ``transport`` - the request failed (the row has an ``error``): status ``error``.
 2. ``empty`` - nothing but whitespace: ``invalid``.
@@ -42,7 +42,8 @@ N is the top of the scale.
 ``ambiguous``, ``incomplete``, ``out_of_range`` and ``invalid`` are the **unusable**
 answers; ``error`` is no answer at all. There is no fallback class for a rating, so an
 unusable answer is left out of the metrics (policy ``exclude``, the default), or, as a
-sensitivity check, rated the midpoint of the scale on every dimension (``midpoint``).
+sensitivity check, rated the midpoint of the scale on every dimension (``midpoint``):
+:mod:`.rating_table` applies the policy to a table of answers.
 """
 
 from __future__ import annotations
@@ -50,32 +51,21 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from ..dimensional.names import DIMENSION_FAMILIES, dimension_family
 from ..errors import EmoevalError
-# shared with the class-answer pipeline: blank cells, a cell as text, the {...} finder (it
-# finds objects inside code fences too) and the refusal phrases
-from ..generative.extraction import JSON_OBJECT, REFUSALS, as_text, blank, json_candidates
-from ..generative.scoring import shorten
-from .names import DIMENSION_FAMILIES, dimension_family
+from .json_find import JSON_LIST, JSON_OBJECT, parsed_candidates
+from .statuses import RATING_STATUSES, unusable_of
+from .text import as_text, is_blank, is_refusal
 
 PIPELINE_VERSION = "emoeval-dim-answers-1"
 STEPS = ("transport", "empty", "json", "labelled values", "bare number")
-STATUSES = ("valid", "ambiguous", "incomplete", "out_of_range", "invalid", "error")
-#: statuses the invalid-answer policy applies to (``error`` is a failed request)
-UNUSABLE = ("ambiguous", "incomplete", "out_of_range", "invalid")
-POLICIES = ("exclude", "midpoint")
-DEFAULT_POLICY = "exclude"
-PRED_SUFFIX = "_pred"
-#: the error text of an unusable answer under ``exclude``; its part before ":" is the
-#: error kind results.json counts (``unusable answer (incomplete)``)
-UNUSABLE_ERROR = "unusable answer ({status}): {detail}"
-MAX_UNUSABLE_LISTED = 100
+STATUSES = RATING_STATUSES
+#: statuses the unanswered policy applies to (``error`` is a failed request)
+UNUSABLE = unusable_of(STATUSES)
 
 #: names that are ordinary words or letters: they name a dimension only before ":", "=", "|"
 COMMON_WORDS = frozenset({"energy", "power", "control", "pleasure"})
@@ -109,7 +99,6 @@ STRICT_VALUE = re.compile(_STRICT + _VALUE, re.IGNORECASE)
 _ANY_NUMBER = re.compile(r"(?<![\w.,])" + _NUMBER)
 #: characters around a bare answer (not "-" or ".": a sign, a leading decimal point)
 _BARE_STRIP = " \t\r\n\"'`*_;:!?()[]<>{}#"
-_JSON_LIST = re.compile(r"\[\s*\{.*\}\s*\]", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -171,26 +160,6 @@ def answer_names(dimensions: Sequence[str]) -> dict[str, tuple[str, ...]]:
             for d, names in candidates.items()}
 
 
-def answer_key(dimension: str, dimensions: Sequence[str]) -> str:
-    """The key the prompt asks for: the family name (``V`` -> ``valence``) when the family
-    is the dimension's alone, else the dimension's own name."""
-    family = dimension_family(dimension)
-    families = [dimension_family(d) for d in dimensions]
-    return family if family is not None and families.count(family) == 1 else dimension
-
-
-def spelled_dimension(dimension: str, dimensions: Sequence[str]) -> str:
-    """``V`` -> ``valence (V)``; ``valence`` -> ``valence``; a name outside every family as
-    it is."""
-    key = answer_key(dimension, dimensions)
-    return key if key.lower() == dimension.lower() else f"{key} ({dimension})"
-
-
-def spelled_dimensions(dimensions: Sequence[str]) -> str:
-    """``valence (V), arousal (A), dominance (D)``: the prompt's ``{dimensions}``."""
-    return ", ".join(spelled_dimension(d, dimensions) for d in dimensions)
-
-
 def scale_text(value_range: tuple[float, float]) -> str:
     """(1.0, 5.0) -> ``1 to 5``: the prompt's ``{scale}``."""
     return f"{value_range[0]:g} to {value_range[1]:g}"
@@ -209,7 +178,7 @@ def parse_dimension_answer(text: Any, dimensions: Sequence[str],
         raise EmoevalError("reading rating answers needs the dimensions (e.g. V, A, D)")
     if isinstance(text, BaseException):
         text, error = None, text
-    if not blank(error):
+    if not is_blank(error):
         return DimensionAnswer("error", None, f"transport: {error}")
     text = as_text(text)
     if not text.strip():
@@ -237,8 +206,7 @@ def parse_dimension_answer(text: Any, dimensions: Sequence[str],
 
 
 def _why_invalid(text: str, found: dict | None, n_dimensions: int) -> str:
-    lowered = text.lower().replace("\u2019", "'")
-    if any(phrase in lowered for phrase in REFUSALS):
+    if is_refusal(text):
         return "refusal: no value"
     if found is not None:
         return "json: no field names a dimension"
@@ -253,11 +221,7 @@ def _json_object(text: str) -> dict | None:
     """The JSON object the answer holds (alone, in a code fence, after some text), or None.
     The candidates are those of the class-answer pipeline's JSON step, plus a list of
     objects (``[{"dimension": "valence", "value": 3}, ...]``), returned as ``{"items": it}``."""
-    for candidate in json_candidates(text, (_JSON_LIST, JSON_OBJECT)):
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
+    for _, value in parsed_candidates(text, (JSON_LIST, JSON_OBJECT)):
         if isinstance(value, dict):
             return value
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -436,150 +400,3 @@ def _range_problem(reading: Reading, value_range: tuple[float, float] | None) ->
     if not low <= reading.value <= high:
         return f"{reading.value:g} is outside {scale}"
     return ""
-
-
-# ---------------------------------------------------------------------------- accounting
-
-
-def parse_answer_policy(text: str | None) -> str:
-    """``exclude`` (default) or ``midpoint``: what an unusable rating answer counts as."""
-    policy = (text or DEFAULT_POLICY).strip()
-    if policy not in POLICIES:
-        raise EmoevalError(f"--invalid-policy {text!r}: rating answers take exclude (leave "
-                           "unusable answers out of the metrics) or midpoint (rate them the "
-                           "middle of the scale)")
-    return policy
-
-
-def dimensional_answer_columns(texts: Sequence[Any], errors: Sequence[Any],
-                               dimensions: Sequence[str],
-                               value_range: tuple[float, float] | None = None,
-                               policy: str | None = None) -> pd.DataFrame:
-    """The answer columns of a dimensional detailed table, one row per answer in input
-    order (index 0..n-1): ``response``, ``status``, ``extracted``, ``status_detail``,
-    ``<D>_pred`` per dimension and ``error``, with ``policy`` applied
-    (:func:`apply_answer_policy`): scoring them with ``score_dimensional`` leaves exactly
-    the failed requests (and, under ``exclude``, the unusable answers) out.
-
-    ``texts``: the answers (None where the request failed); ``errors``: the failure per
-    answer (None or "" where it was answered).
-    """
-    if len(texts) != len(errors):
-        raise ValueError(f"{len(texts)} answers but {len(errors)} error cells")
-    dimensions = list(dimensions)
-    answers = [parse_dimension_answer(text, dimensions, value_range, error=error)
-               for text, error in zip(texts, errors)]
-    table = pd.DataFrame({
-        "response": [as_text(t) if not isinstance(t, BaseException) else "" for t in texts],
-        "status": [a.status for a in answers],
-        "extracted": [a.extracted for a in answers],
-        "status_detail": [a.detail for a in answers],
-    })
-    for dimension in dimensions:
-        table[f"{dimension}{PRED_SUFFIX}"] = [
-            a.values[dimension] if a.values is not None else np.nan for a in answers]
-    table["error"] = [a.detail.removeprefix("transport: ") if a.status == "error" else ""
-                      for a in answers]
-    return apply_answer_policy(table, dimensions, policy, value_range)
-
-
-def apply_answer_policy(table: pd.DataFrame, dimensions: Sequence[str], policy: str | None,
-                        value_range: tuple[float, float] | None = None) -> pd.DataFrame:
-    """A copy of ``table`` (``status``, ``<D>_pred``, ``error``; ``status_detail`` when
-    there) with the unusable answers' predictions and errors set by ``policy``:
-
-    * ``exclude``: ``<D>_pred`` empty and ``error`` = ``unusable answer (<status>):
-      <detail>``, so the scorer leaves the row out and counts it by that kind;
-    * ``midpoint``: every ``<D>_pred`` is the middle of ``value_range`` and ``error`` empty.
-
-    Rows with status ``valid`` or ``error`` are left as they are, so applying a policy to a
-    table written under another one (a detailed_results.csv) gives the same table as
-    reading the answers under it.
-    """
-    policy = parse_answer_policy(policy)
-    missing = [c for c in ("status", *(f"{d}{PRED_SUFFIX}" for d in dimensions))
-               if c not in table.columns]
-    if missing:
-        raise EmoevalError(f"the answer table lacks columns {', '.join(missing)}")
-    table = table.copy()
-    errors = table["error"] if "error" in table.columns else pd.Series("", index=table.index)
-    table["error"] = errors.map(lambda v: "" if blank(v) else str(v)).astype(object)
-    unusable = table["status"].isin(UNUSABLE).to_numpy()
-    if not unusable.any():
-        return table
-    if policy == "midpoint":
-        if value_range is None:
-            raise EmoevalError("--invalid-policy midpoint needs the scale of the ratings; "
-                               "give it with --target-range lo,hi (e.g. --target-range 1,5)")
-        middle = (float(value_range[0]) + float(value_range[1])) / 2
-        for dimension in dimensions:
-            table[f"{dimension}{PRED_SUFFIX}"] = table[f"{dimension}{PRED_SUFFIX}"].astype(object)
-            table.loc[unusable, f"{dimension}{PRED_SUFFIX}"] = middle
-        table.loc[unusable, "error"] = ""
-        return table
-    details = (table["status_detail"] if "status_detail" in table.columns
-               else pd.Series([""] * len(table), index=table.index))
-    for dimension in dimensions:
-        table[f"{dimension}{PRED_SUFFIX}"] = table[f"{dimension}{PRED_SUFFIX}"].astype(object)
-        table.loc[unusable, f"{dimension}{PRED_SUFFIX}"] = np.nan
-    table.loc[unusable, "error"] = [
-        UNUSABLE_ERROR.format(status=s, detail=d if not blank(d) else s)
-        for s, d in zip(table.loc[unusable, "status"], details[unusable])]
-    return table
-
-
-def answer_summary(table: pd.DataFrame, policy: str | None = None) -> dict[str, Any]:
-    """results.json ``answers``: the pipeline, the count per status, the valid-answer rate
-    (valid answers over answers received; failed requests are no answer) and the unusable
-    answers (id, status, detail, response; the first :data:`MAX_UNUSABLE_LISTED` in table
-    order, all of them in detailed_results.csv).
-
-    ``table``: ``id``, ``status``; ``status_detail`` and ``response`` when there.
-    """
-    policy = parse_answer_policy(policy)
-    statuses = table["status"].astype(str)
-    by_status = {s: int((statuses == s).sum()) for s in STATUSES}
-    n_answers = int(len(table)) - by_status["error"]
-    rows = table[statuses.isin(UNUSABLE).to_numpy()]
-    listed = []
-    for _, row in rows.head(MAX_UNUSABLE_LISTED).iterrows():
-        listed.append({"id": str(row["id"]), "status": row["status"],
-                       "detail": str(row.get("status_detail", "") or ""),
-                       "response": shorten(" ".join(str(row.get("response", "") or "").split()))})
-    return {
-        "pipeline": PIPELINE_VERSION,
-        "steps": list(STEPS),
-        "statuses": list(STATUSES),
-        "policy": policy,
-        "by_status": by_status,
-        "n_answers": n_answers,
-        "n_unusable": int(len(rows)),
-        "valid_answer_rate": by_status["valid"] / n_answers if n_answers else None,
-        "unusable": listed,
-    }
-
-
-def account_answers(answers: Iterable[tuple[str, Any]], dimensions: Sequence[str],
-                    value_range: tuple[float, float] | None = None,
-                    policy: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """``(id, answer text or the exception of a failed request)`` pairs -> the answer
-    columns with ``id`` first (:func:`dimensional_answer_columns`) and their
-    :func:`answer_summary`."""
-    pairs = list(answers)
-    ids = [str(i) for i, _ in pairs]
-    texts = [None if isinstance(a, BaseException) else a for _, a in pairs]
-    errors = [str(a) if isinstance(a, BaseException) else None for _, a in pairs]
-    table = dimensional_answer_columns(texts, errors, dimensions, value_range, policy)
-    table.insert(0, "id", ids)
-    return table, answer_summary(table, policy)
-
-
-def answers_headline(summary: dict[str, Any]) -> str:
-    """``valid answers 95/100 (95.0%), unusable 5 (incomplete 3, ambiguous 2) excluded``."""
-    by_status = summary["by_status"]
-    rate = summary["valid_answer_rate"]
-    shown = f" ({100 * rate:.1f}%)" if rate is not None else ""
-    kinds = ", ".join(f"{s} {by_status[s]}" for s in UNUSABLE if by_status[s])
-    treated = "excluded" if summary["policy"] == "exclude" else "rated the midpoint"
-    unusable = f"unusable {summary['n_unusable']}" + (f" ({kinds}) {treated}" if kinds else "")
-    return f"valid answers {by_status['valid']}/{summary['n_answers']}{shown}, {unusable}"

@@ -1,4 +1,4 @@
-"""Answer extraction: one free-text answer -> one status and at most one taxonomy label.
+"""Label answers: one free-text answer -> one status and at most one taxonomy label.
 
 The pipeline (version :data:`PIPELINE_VERSION`) runs these named steps in order; the first
 that decides wins:
@@ -26,24 +26,35 @@ that decides wins:
    kept), two or more different ones are ``ambiguous``. ``first`` / ``last`` take the
    first / last emotion named instead.
 6. no emotion named: ``invalid`` (a refusal, only negated emotions, or nothing usable).
+
+:func:`label_predictions` turns the statuses into predictions under an unanswered policy
+(:mod:`emoeval.answers.policies`): under ``wrong`` an unusable answer's prediction is a
+marker outside the label set (``<invalid>``, ``<ambiguous>``, ``<out_of_taxonomy>``), which
+the core metrics treat exactly so (the ``(other)`` column of the confusion matrix).
 """
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..errors import EmoevalError
 from ..labels import VOCABULARY, canonical, normalise
+from .json_find import parsed_candidates
+from .policies import FALLBACK, WRONG, Policy
+from .statuses import LABEL_STATUSES, outcome_kinds, unusable_of
+from .text import (as_text, is_blank, is_negated, is_refusal, is_sentence_adverb, tokenize,
+                   word_forms)
 
 PIPELINE_VERSION = "emoeval-answers-1"
 STEPS = ("transport", "empty", "json", "whole answer", "mentions")
-STATUSES = ("valid", "ambiguous", "out_of_taxonomy", "invalid", "error")
-#: statuses an invalid-answer policy applies to (``error`` is a transport failure instead:
+STATUSES = LABEL_STATUSES
+#: statuses an unanswered policy applies to (``error`` is a transport failure instead:
 #: never the model's answer, always left out of the metrics)
-UNUSABLE = ("ambiguous", "out_of_taxonomy", "invalid")
+UNUSABLE = unusable_of(STATUSES)
 MENTION_MODES = ("only", "first", "last")
 
 JSON_FIELDS = ("emotion", "label", "answer", "prediction", "class", "category")
@@ -77,22 +88,6 @@ OUTSIDE_EMOTIONS: dict[str, tuple[str, ...]] = {
     "stress": ("stressed",),
 }
 
-NEGATORS = frozenset({"not", "no", "never", "neither", "nor", "without", "cannot", "isnt",
-                      "arent", "wasnt", "dont", "doesnt", "didnt", "cant", "wont", "hardly"})
-#: two-word negators: "sad rather than angry", "sad instead of angry"
-NEGATOR_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("other", "than")})
-NEGATION_WINDOW = 3
-#: "not sure it is angry", "don't think she is angry": the negation reaches the clause end
-OPINION_WORDS = frozenset({"think", "believe", "feel", "sure", "seem", "seems", "appear",
-                           "appears", "say", "certain"})
-CLAUSE_WORDS = frozenset({"but", "however", "though", "although", "yet", "whereas"})
-REFUSALS = ("i'm sorry", "i am sorry", "i cannot", "i can't", "i can not", "unable to",
-            "as an ai", "i don't know", "i do not know", "not possible to", "i'm not able",
-            "i am not able", "cannot determine", "can't determine")
-
-_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*|[,.;:!?()\[\]{}\"]")
-_BREAK = frozenset(",.;:!?()[]{}\"")
-JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 _STRIP = " \t\r\n\"'`*_.,;:!?()[]<>{}#-"
 
 
@@ -111,41 +106,10 @@ class Extraction:
     detail: str
 
 
-def word_forms(word: str) -> set[str]:
-    """A word and its inflections: ``angry`` -> angrily, angrier, angriest, ...;
-    ``surprise`` -> surprised, surprising; ``sad`` -> sadly, sadness, sadder, saddened.
-
-    Over-generation is harmless (a non-word never occurs in an answer); multi-word names are
-    kept as they are.
-    """
-    forms = {word}
-    if " " in word or len(word) < 3:
-        return forms
-    if word.endswith("y") and word[-2] not in "aeiou":  # angry, happy, worry, anxiety
-        stem = word[:-1] + "i"
-        forms |= {stem + s for s in ("ly", "er", "est", "ness", "ed", "es")} | {word + "ing"}
-    elif word.endswith("e"):  # surprise
-        forms |= {word + "d", word + "s", word + "ly", word[:-1] + "ing"}
-    else:
-        forms |= {word + s for s in ("s", "ly", "ness", "ed", "ing", "ful", "fully")}
-        short = len(word) == 3 and word[1] in "aeiou" and word[2] not in "aeiouwy"
-        double = word + word[-1] if short else word  # sad -> sadder, mad -> maddest
-        forms |= {double + s for s in ("er", "est", "en", "ened")}
-        if word.endswith("al"):
-            forms.add(word + "ity")  # neutrality
-    return forms
-
-
 def is_corpus_code(alias: str, family: str) -> bool:
     """``neu``, ``hap``, ``ang``, ``sur``, ``dis``: a corpus code cut from the family name,
     too short and too common a string to read inside free text."""
     return len(alias) <= 3 and family.startswith(alias) and alias != family
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased words (apostrophes kept inside) and clause punctuation as tokens."""
-    text = normalise(text).replace("\u2019", "'").replace("\u2018", "'")
-    return _TOKEN.findall(text)
 
 
 def parse_mention_mode(mention: str | None) -> str:
@@ -206,7 +170,7 @@ class AnswerExtractor:
 
     # ----------------------------------------------------------------------- the pipeline
     def extract(self, response: Any, error: Any = None) -> Extraction:
-        if not blank(error):
+        if not is_blank(error):
             return Extraction("error", None, "", f"transport: {error}")
         text = as_text(response)
         if not text.strip():
@@ -255,16 +219,16 @@ class AnswerExtractor:
                 continue
             size, kind, target = hit
             raw = " ".join(tokens[i:i + size])
-            if _is_negated(tokens, i):
+            if is_negated(tokens, i):
                 negated.append(raw)
-            elif not _is_sentence_adverb(tokens, i, size):
+            elif not is_sentence_adverb(tokens, i, size):
                 mentions.append((kind, target, raw))
             i += size
         if not mentions:
             if negated:
                 return Extraction("invalid", None, "",
                                   f"mentions: only negated emotions ({', '.join(negated)})")
-            if any(r in text.lower().replace("\u2019", "'") for r in REFUSALS):
+            if is_refusal(text):
                 return Extraction("invalid", None, "", "mentions: refusal, no emotion named")
             return Extraction("invalid", None, "", f"mentions: no emotion named ({step})")
         distinct: list[tuple[str, str, str]] = []
@@ -287,44 +251,11 @@ class AnswerExtractor:
                           f"labels ({step})")
 
 
-def blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:  # NaN
-        return True
-    return str(value).strip() == ""
-
-
-def as_text(response: Any) -> str:
-    """A response cell as text: None/NaN -> "", a parsed JSON cell (JSONL) -> its JSON."""
-    if blank(response):
-        return ""
-    if isinstance(response, (dict, list)):
-        return json.dumps(response, ensure_ascii=False)
-    return str(response)
-
-
-def json_candidates(text: str, patterns: tuple[re.Pattern, ...] = (JSON_OBJECT,)) -> list[str]:
-    """The strings that may parse as the answer's JSON: the whole answer, then the first
-    match of each pattern (an object inside a code fence or after some words)."""
-    stripped = text.strip()
-    candidates = [stripped]
-    for pattern in patterns:
-        match = pattern.search(stripped)
-        if match and match.group(0) != stripped:
-            candidates.append(match.group(0))
-    return candidates
-
-
 def _json_value(text: str) -> tuple[bool, str] | None:
     """None when the answer is no JSON object; else (True, the emotion text) or
     (False, why it is unusable)."""
     stripped = text.strip()
-    for candidate in json_candidates(stripped):
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
+    for candidate, value in parsed_candidates(stripped):
         if isinstance(value, dict):
             return _field_value(value)
         if isinstance(value, str) and candidate == stripped and stripped.startswith('"'):
@@ -349,24 +280,28 @@ def _field_value(obj: dict) -> tuple[bool, str]:
     return True, value
 
 
-def _is_negated(tokens: list[str], index: int) -> bool:
-    """A negator within NEGATION_WINDOW tokens before ``index`` in the same clause, or one
-    before an opinion verb anywhere earlier in the clause ("I don't think she is angry")."""
-    j = index - 1
-    while j >= 0 and tokens[j] not in _BREAK and tokens[j] not in CLAUSE_WORDS:
-        token = tokens[j]
-        negator = (token in NEGATORS or token.endswith("n't")
-                   or (j > 0 and (tokens[j - 1], token) in NEGATOR_PAIRS))
-        if negator and (index - j <= NEGATION_WINDOW
-                        or (j + 1 < index and tokens[j + 1] in OPINION_WORDS)):
-            return True
-        j -= 1
-    return False
+def unusable_marker(status: str) -> str:
+    """The prediction of an unusable answer under ``wrong``: outside every label set."""
+    return f"<{status}>"
 
 
-def _is_sentence_adverb(tokens: list[str], index: int, size: int) -> bool:
-    """``Sadly, ...`` / ``Surprisingly, ...``: an -ly word opening a clause before a comma."""
-    if size != 1 or not tokens[index].endswith("ly"):
-        return False
-    opens_clause = index == 0 or tokens[index - 1] in _BREAK
-    return opens_clause and index + 1 < len(tokens) and tokens[index + 1] == ","
+def label_predictions(policy: Policy, statuses: Sequence[str], labels: Sequence[str]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(prediction per row, whether the row is scored) under ``policy``.
+
+    ``statuses``: extraction status per row; ``labels``: the extracted label ("" unless
+    valid). Rows with status ``error`` get prediction "" and are never scored; under
+    ``exclude`` unusable rows get "" and are not scored either.
+    """
+    statuses = np.asarray(statuses, dtype=object)
+    predictions = np.asarray(labels, dtype=object).copy()
+    outcome = policy.apply(outcome_kinds(statuses))
+    stand_in = outcome.substituted
+    if policy.name == WRONG:
+        predictions[stand_in] = [unusable_marker(s) for s in statuses[stand_in]]
+    elif policy.name == FALLBACK:
+        predictions[stand_in] = policy.fallback
+    elif stand_in.any():
+        raise ValueError(f"policy {policy} does not apply to label answers")
+    predictions[~outcome.scored] = ""
+    return predictions, outcome.scored
