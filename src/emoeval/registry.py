@@ -48,6 +48,9 @@ SCORE_TASKS: dict[str, tuple[str, str]] = {
     "dimensional": ("emoeval.dimensional.scoring:score_dimensional",
                     "continuous targets: id, <dim>_true, <dim>_pred; --pred-range, "
                     "--target-range"),
+    "open-vocabulary": ("emoeval.openvocab.scoring:score_open_vocabulary",
+                        "sets of free emotion words: id, label, prediction or --truth/"
+                        "--predictions (MER2024); --synonyms, --protocol, --to-taxonomy"),
 }
 
 # task -> "module:function(rows, store, model_labels, dataset_labels, label_map, unmapped)
@@ -65,6 +68,7 @@ REPORT_RENDERERS: dict[str, str] = {
     "generative": "emoeval.generative.report:render",
     "multilabel": "emoeval.multilabel.report:render",
     "dimensional": "emoeval.dimensional.report:render",
+    "open-vocabulary": "emoeval.openvocab.report:render",
 }
 
 DATASET_SOURCES: dict[str, tuple[str, str]] = {
