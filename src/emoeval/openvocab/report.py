@@ -20,6 +20,7 @@ from ..reports.markdown import (DETAILED_CSV, _code, _errors, _run, _table, _tit
                                 ci_unit_text, finite)
 
 HIT_RATES_PNG = "word_hit_rates.png"
+MAPPING_CSV = "word_to_class.csv"
 NPY_DIR = "openset-synonym"
 WORDS_PLOTTED = 25
 WORDS_LISTED = 15
@@ -158,23 +159,26 @@ def _taxonomy(r: Mapping[str, Any]) -> list[str]:
     if not isinstance(tax, Mapping):
         return []
     metrics = tax.get("single_label", {}).get("metrics") or {}
+    no_class = tax.get("single_label", {}).get("n_no_class", 0)
     multi = tax.get("multi_label", {}).get("metrics") or {}
     lines = ["## As a classifier (--to-taxonomy)", "",
              f"Classes: {', '.join(tax.get('classes') or [])}. Each word mapped through "
              f"{tax.get('via')}; single-label: the most frequent mapped class "
              f"({tax.get('single_label', {}).get('n_ties', 0)} ties broken by class order, "
-             "listed in the detailed table); multi-label: the mapped set.", "",
+             f"listed in the detailed table; {no_class} predictions map to no class and count as "
+             f"wrong); multi-label: the mapped set. {tax.get('n_truth_unmapped', 0)} scored "
+             "samples whose truth maps to no class are left out.", "",
              _table(["View", "Samples", "Metric", "Value"],
                     [["single-label", tax.get("single_label", {}).get("n_scored"),
                       "accuracy", number(metrics.get("accuracy"))],
                      ["single-label", "", "macro F1", number(metrics.get("f1_macro"))],
                      ["multi-label", tax.get("multi_label", {}).get("n_scored"),
                       "micro F1", number(multi.get("f1_micro"))],
-                     ["multi-label", "", "exact match", number(multi.get("exact_match"))]]),
+                     ["multi-label", "", "exact match", number(multi.get("subset_accuracy"))]]),
              ""]
     unmapped = [w for w, c in (tax.get("mapping") or {}).items() if c is None]
-    lines += [f"{len(tax.get('mapping') or {})} words mapped per word in `results.json` "
-              f"(`taxonomy.mapping`); {len(unmapped)} map to no class"
+    lines += [f"{len(tax.get('mapping') or {})} predicted words, each with its class and how "
+              f"it was mapped in `{MAPPING_CSV}`; {len(unmapped)} map to no class"
               + (f" (e.g. {', '.join(unmapped[:8])})" if unmapped else "") + ".", ""]
     return lines
 
@@ -234,6 +238,23 @@ def write_judge_npy(results: Mapping[str, Any], out_dir: str) -> list[str]:
     return [folder]
 
 
+def write_mapping(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    """``word_to_class.csv``: each predicted word, its taxonomy class and how it was mapped."""
+    tax = results.get("taxonomy")
+    if not isinstance(tax, Mapping) or not tax.get("mapping"):
+        return []
+    import csv
+
+    path = os.path.join(out_dir, MAPPING_CSV)
+    how = tax.get("mapping_how") or {}
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["word", "class", "how"])
+        for word, cls in tax["mapping"].items():
+            writer.writerow([word, cls or "", how.get(word, "")])
+    return [path]
+
+
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     """Write report.md, the plot and (judge runs) the .npy answers; return the paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -249,4 +270,5 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("\n".join(lines).rstrip() + "\n")
     os.replace(tmp, report)
-    return [report, *([plotted] if plotted else []), *write_judge_npy(results, out_dir)]
+    return [report, *([plotted] if plotted else []), *write_mapping(results, out_dir),
+            *write_judge_npy(results, out_dir)]
