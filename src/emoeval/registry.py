@@ -71,6 +71,12 @@ REPORT_RENDERERS: dict[str, str] = {
     "open-vocabulary": "emoeval.openvocab.report:render",
 }
 
+# `emoeval compare` of a task whose runs need their own paired test: task ->
+# "module:function(runs, out, *, rank_by, force, seed, n_resamples) -> compare dict"
+COMPARE_TASKS: dict[str, str] = {
+    "open-vocabulary": "emoeval.openvocab.compare:compare_open_vocabulary",
+}
+
 DATASET_SOURCES: dict[str, tuple[str, str]] = {
     "csv": ("emoeval.datasets.tabular:TabularDataset",
             "csv:<file> - one row per sample; --text-col or --audio-col, --label-col"),
