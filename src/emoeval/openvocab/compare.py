@@ -40,8 +40,9 @@ def shared_scored(run_a, run_b, force: bool) -> tuple[pd.DataFrame, list[str]]:
     warnings = []
     differ = shared["truth_words"] != shared["truth_words_b"]
     if differ.any():
+        first = shared.loc[differ, "id"].iloc[0]
         message = (f"{run_a.name} and {run_b.name} read different truth sets for "
-                   f"{int(differ.sum())} shared samples (first: {shared.loc[differ, 'id'].iloc[0]})")
+                   f"{int(differ.sum())} shared samples (first: {first})")
         if not force:
             raise EmoevalError(message + "; score them alike (same --protocol), or pass --force")
         warnings.append("--force: " + message + "; those samples are left out")

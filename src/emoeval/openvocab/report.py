@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..reports import REPORT_FILE
+from ..multilabel.report import interval_text, value_text
 from ..reports.markdown import (DETAILED_CSV, _code, _errors, _run, _table, _title, _warnings,
                                 ci_unit_text, finite)
 
@@ -29,23 +30,11 @@ METRIC_NAMES = (("accuracy", "Accuracy (set precision)"), ("recall", "Recall"),
                 ("f1", "F1 per sample, mean"))
 
 
-def number(value: Any, digits: int = 4) -> str:
-    x = finite(value)
-    return "n/a" if x is None else f"{x:.{digits}f}"
-
-
-def interval(ci: Any) -> str:
-    if not isinstance(ci, Mapping):
-        return "n/a"
-    low, high = finite(ci.get("low")), finite(ci.get("high"))
-    return "n/a" if low is None or high is None else f"[{low:.4f}, {high:.4f}]"
-
-
 def _headline(r: Mapping[str, Any]) -> list[str]:
     metrics, ci = r.get("metrics") or {}, r.get("ci") or {}
     protocol = r.get("protocol") or {}
-    rows = [[name, number(metrics.get(key)), repr(finite(metrics.get(key))),
-             interval(ci.get(key))] for key, name in METRIC_NAMES]
+    rows = [[name, value_text(metrics.get(key)), repr(finite(metrics.get(key))),
+             interval_text(ci.get(key))] for key, name in METRIC_NAMES]
     first = next((v for v in ci.values() if isinstance(v, Mapping)), None)
     unit = ci_unit_text(first) if first and first.get("low") is not None else ""
     groups = protocol.get("n_groups")
@@ -84,7 +73,7 @@ def _coverage(r: Mapping[str, Any]) -> list[str]:
                       cov.get("n_transport_errors")]]), "",
              f"Answered share: {'n/a' if share is None else f'{100 * share:.1f}%'}.", ""]
     if policies:
-        rows = [[name, p.get("n_scored"), *[number(p.get(k)) for k, _ in METRIC_NAMES]]
+        rows = [[name, p.get("n_scored"), *[value_text(p.get(k)) for k, _ in METRIC_NAMES]]
                 for name, p in policies.items()]
         lines += ["`wrong` scores an unanswered sample as the empty set (0 accuracy, 0 "
                   "recall); `exclude` leaves it out.", "",
@@ -170,11 +159,12 @@ def _taxonomy(r: Mapping[str, Any]) -> list[str]:
              "samples whose truth maps to no class are left out.", "",
              _table(["View", "Samples", "Metric", "Value"],
                     [["single-label", tax.get("single_label", {}).get("n_scored"),
-                      "accuracy", number(metrics.get("accuracy"))],
-                     ["single-label", "", "macro F1", number(metrics.get("f1_macro"))],
+                      "accuracy", value_text(metrics.get("accuracy"))],
+                     ["single-label", "", "macro F1", value_text(metrics.get("f1_macro"))],
                      ["multi-label", tax.get("multi_label", {}).get("n_scored"),
-                      "micro F1", number(multi.get("f1_micro"))],
-                     ["multi-label", "", "exact match", number(multi.get("subset_accuracy"))]]),
+                      "micro F1", value_text(multi.get("f1_micro"))],
+                     ["multi-label", "", "exact match",
+                      value_text(multi.get("subset_accuracy"))]]),
              ""]
     unmapped = [w for w, c in (tax.get("mapping") or {}).items() if c is None]
     lines += [f"{len(tax.get('mapping') or {})} predicted words, each with its class and how "
@@ -186,8 +176,8 @@ def _taxonomy(r: Mapping[str, Any]) -> list[str]:
 def _slices(r: Mapping[str, Any]) -> list[str]:
     lines = []
     for column, values in (r.get("slices") or {}).items():
-        rows = [[value, m.get("n"), number(m.get("accuracy")), number(m.get("recall")),
-                 number(m.get("accuracy_recall_mean"))] for value, m in values.items()]
+        rows = [[value, m.get("n"), value_text(m.get("accuracy")), value_text(m.get("recall")),
+                 value_text(m.get("accuracy_recall_mean"))] for value, m in values.items()]
         lines += [f"### By {column}", "",
                   _table([column, "n", "Accuracy", "Recall", "Mean"], rows), ""]
     return ["## Slices", "", *lines] if lines else []

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EmoevalError
-from ..labels import canonical, normalise
+from ..labels import build_mapping
 from ..metrics.classification import classification_summary
 from ..metrics.multilabel import decision_metrics
 from ..metrics.stats import bootstrap_ci
@@ -26,42 +26,31 @@ from ..scoring import speaker_groups
 NO_CLASS = "<none>"
 
 
-def word_classes(classes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(normalised name -> class, canonical emotion -> class) lookups of the taxonomy."""
-    by_name = {normalise(c): c for c in classes}
-    by_emotion: dict[str, str] = {}
-    for c in classes:
-        emotion = canonical(c)
-        if emotion is not None:
-            by_emotion.setdefault(emotion, c)
-    return by_name, by_emotion
+def word_classes(words: set[str], classes: list[str]) -> dict[str, tuple[str | None, str]]:
+    """word -> (class, how) by name or alias family (``exact``, ``alias``, ``unmapped``):
+    the label mapping of :func:`emoeval.labels.build_mapping`, the words as model labels."""
+    try:
+        mapping = build_mapping(sorted(words), classes)
+    except EmoevalError:  # no word names a class at all
+        return {w: (None, "unmapped") for w in words}
+    return {w: (mapping.model_to_dataset.get(w), mapping.how.get(w, "unmapped"))
+            for w in words}
 
 
-def class_of(word: str, lookups: tuple[dict[str, str], dict[str, str]]) -> tuple[str | None, str]:
-    """(class, how) for one word by name or alias: how is ``exact``, ``alias`` or
-    ``unmapped``."""
-    by_name, by_emotion = lookups
-    if normalise(word) in by_name:
-        return by_name[normalise(word)], "exact"
-    emotion = canonical(word)
-    if emotion is not None and emotion in by_emotion:
-        return by_emotion[emotion], "alias"
-    return None, "unmapped"
-
-
-def sample_classes(words: list[str], groups: list[list[str]], lookups,
+def sample_classes(words: list[str], groups: list[list[str]],
+                   lookups: dict[str, tuple[str | None, str]],
                    mapping: dict[str, dict[str, Any]]) -> list[str]:
     """The class of each word of one set (unmapped words left out), recording per word how
     it was mapped in ``mapping``."""
     out = []
     for word in words:
         key = word.strip().lower()
-        cls, how = class_of(key, lookups)
+        cls, how = lookups[key]
         if cls is None:
             for group in groups:
                 if key in {w.strip().lower() for w in group}:
                     for other in group:
-                        cls, _ = class_of(other.strip().lower(), lookups)
+                        cls, _ = lookups[other.strip().lower()]
                         if cls is not None:
                             how = "synonym group"
                             break
@@ -92,7 +81,10 @@ def taxonomy_view(rows: pd.DataFrame, scored: pd.Series, taxonomy: str, *, seed:
     if len(classes) < 2 or len(set(classes)) != len(classes):
         raise EmoevalError(f"--to-taxonomy {taxonomy!r}: give two or more distinct classes "
                            "a,b,c")
-    lookups = word_classes(classes)
+    vocabulary = {w.strip().lower() for column in ("truth_words", "predicted_words")
+                  for values in rows[column] for w in values}
+    vocabulary |= {w.strip().lower() for groups in rows["groups"] for g in groups for w in g}
+    lookups = word_classes(vocabulary, classes)
     mapping: dict[str, dict[str, Any]] = {}
     rows = rows.copy()
     columns: dict[str, list[Any]] = {"truth_class": [], "predicted_class": [],
