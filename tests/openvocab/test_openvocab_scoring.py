@@ -156,3 +156,30 @@ def test_cli_needs_a_file_or_the_mer_pair(tmp_path):
     result = CliRunner().invoke(app, ["score", "--task", "open-vocabulary", "--out",
                                       str(tmp_path / "o")])
     assert result.exit_code == 2 and "--truth" in result.output
+
+
+def test_slices_mark_small_groups_and_the_report_says_so(tmp_path):
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"id": [f"s{i}" for i in range(12)],
+                  "corpus": ["big"] * 10 + ["tiny"] * 2,
+                  "label": ["happy"] * 12, "prediction": ["happy"] * 11 + ["sad"]}
+                 ).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["score", str(path), "--task", "open-vocabulary",
+                                      "--slice-by", "corpus", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    slices = json.loads((tmp_path / "o" / "results.json").read_text())["slices"]["corpus"]
+    assert (slices["big"]["small"], slices["tiny"]["small"]) == (False, True)
+    assert slices["tiny"]["accuracy"] == 0.5  # the value is kept in JSON
+    assert "n/a (n=2)" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_mer2024_judge_answer_without_brackets_is_unanswered(tmp_path):
+    groups = write_npy_folder(tmp_path / "g", {"a": "Sorry, I cannot help.", "b": "[['sad']]"})
+    truth = write_openset_csv(tmp_path / "t.csv", {"a": "['happy']", "b": "['sad']"})
+    predicted = write_openset_csv(tmp_path / "p.csv", {"a": "['happy']", "b": "['sad']"})
+    part, table = score_open_vocabulary(pd.DataFrame(), truth=str(truth),
+                                        predictions=str(predicted), synonyms=str(groups),
+                                        protocol="mer2024", n_resamples=20)
+    assert dict(zip(table["id"], table["kind"])) == {"a": "unanswered", "b": "ok"}
+    assert part["policies"]["wrong"]["accuracy"] == 0.5
+    assert part["policies"]["exclude"]["accuracy"] == 1.0

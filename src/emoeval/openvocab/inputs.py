@@ -74,7 +74,8 @@ def read_words(value: Any, protocol: str) -> tuple[list[str], str]:
 
 def read_groups(text: str, protocol: str) -> list[list[str]]:
     if protocol == "mer2024":
-        groups = [g for g in parse_groups_mer2024(text) if g]
+        # MER's rule reads any text; a judge answer without a bracket holds no grouping
+        groups = [g for g in parse_groups_mer2024(text) if g] if "[" in str(text) else []
         if not groups:
             raise SetParseError(f"no synonym groups in {str(text)[:80]!r}")
         return groups

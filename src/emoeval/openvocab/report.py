@@ -45,6 +45,9 @@ def _headline(r: Mapping[str, Any]) -> list[str]:
              + (f" ({groups} {protocol.get('ci_unit')}s)"
                 if groups and protocol.get("ci_unit") != "sample" else "") + ".", "",
              _table(["Metric", "Value", "Exact", "95% CI"], rows), ""]
+    if r.get("small"):
+        lines += [f"Fewer than 10 samples scored (n={r.get('n_scored')}): read these figures "
+                  "as anecdotes.", ""]
     reasons = {str(v.get("reason")) for v in ci.values()
                if isinstance(v, Mapping) and v.get("reason")}
     lines += [f"No interval: {reason}." for reason in sorted(reasons)]
@@ -176,8 +179,10 @@ def _taxonomy(r: Mapping[str, Any]) -> list[str]:
 def _slices(r: Mapping[str, Any]) -> list[str]:
     lines = []
     for column, values in (r.get("slices") or {}).items():
-        rows = [[value, m.get("n"), value_text(m.get("accuracy")), value_text(m.get("recall")),
-                 value_text(m.get("accuracy_recall_mean"))] for value, m in values.items()]
+        rows = [[value, m.get("n"), *[f"n/a (n={m.get('n')})" if m.get("small")
+                                      else value_text(m.get(key))
+                                      for key in ("accuracy", "recall", "accuracy_recall_mean")]]
+                for value, m in values.items()]
         lines += [f"### By {column}", "",
                   _table([column, "n", "Accuracy", "Recall", "Mean"], rows), ""]
     return ["## Slices", "", *lines] if lines else []

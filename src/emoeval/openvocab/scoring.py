@@ -27,6 +27,7 @@ from .synonyms import SynonymSource, open_source
 
 METRICS = ("accuracy", "recall", "accuracy_recall_mean", "f1")
 POLICIES = ("wrong", "exclude")
+MIN_ITEMS = 10  # contracts section 5: a figure on fewer samples is marked small
 WORDS_KEPT = 200  # per-word rows kept in results.json (the most frequent truth words)
 
 
@@ -83,6 +84,7 @@ def score_open_vocabulary(table: pd.DataFrame, *, labels: list[str] | None = Non
         "ci": bootstrap_intervals(rows[scored], plan),
         "policies": policies,
         "coverage": coverage,
+        "small": bool(scored.sum() < MIN_ITEMS),
         "protocol": {"parser": protocol, "unanswered_policy": policy,
                      "aggregation": "mean over the scored samples of per-sample accuracy "
                                     "and recall (MER2024)",
@@ -281,7 +283,8 @@ def slice_metrics(rows: pd.DataFrame, scored: pd.Series, columns: list[str]) -> 
             raise EmoevalError(f"--slice-by {column!r}: no such column")
         values = rows.loc[scored, column].map(lambda v: "(blank)" if is_blank(v) else str(v))
         out[column] = {value: dict(aggregate(rows[scored][values == value]),
-                                   n=int((values == value).sum()))
+                                   n=int((values == value).sum()),
+                                   small=bool((values == value).sum() < MIN_ITEMS))
                        for value in sorted(values.unique())}
     return out
 
