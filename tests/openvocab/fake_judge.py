@@ -26,6 +26,15 @@ def grouping(words: list[str]) -> list[list[str]]:
     return groups + [[w] for w in left]
 
 
+def taxonomy_class(words: list[str]) -> str:
+    """The class of the first word's family (``"Happy."`` with noise, to be read), else
+    ``neutral``."""
+    for family in SYNONYMS:
+        if words[0].lower() in family:
+            return f'"{family[0].capitalize()}."'
+    return "neutral"
+
+
 class FakeJudge:
     def __init__(self) -> None:
         self.requests: list[dict] = []
@@ -41,6 +50,8 @@ class FakeJudge:
                 words = json.loads(re.search(r"^\[.*\]$", prompt, re.M).group(0))
                 if "garbled" in words:
                     content = "I would rather not group these."
+                elif "Classes:" in prompt:  # the --to-taxonomy prompt: one class
+                    content = taxonomy_class(words)
                 else:
                     content = json.dumps(grouping(words))
                 reply = json.dumps({"model": SERVER_MODEL, "choices": [

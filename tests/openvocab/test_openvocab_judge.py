@@ -97,3 +97,41 @@ def test_bad_judge_spec_is_one_line(tmp_path, spec):
     result = CliRunner().invoke(app, ["score", str(path), "--task", "open-vocabulary",
                                       "--synonyms", spec, "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_taxonomy_through_the_judge_and_its_agreement_with_the_rules(tmp_path):
+    from sklearn.metrics import cohen_kappa_score
+
+    table = pd.DataFrame({
+        "id": ["a", "b", "c", "d", "e"],
+        "label": ["['happy']", "['angry']", "['happy']", "['worried']", "['angry']"],
+        # rules: glad and furious through the judge's groups (happy+glad, angry+furious),
+        # joyful and anxious by alias, calm nowhere (<none>); the fake judge's classes:
+        # happy, angry, happy, worried, neutral
+        "prediction": ["['glad']", "['furious']", "['joyful']", "['anxious']", "['calm']"],
+    })
+    path = tmp_path / "p.csv"
+    table.to_csv(path, index=False)
+    with serve_judge() as (url, judge):
+        args = ["score", str(path), "--task", "open-vocabulary", "--synonyms",
+                f"judge:llm:{url}#judge-model", "--judge-cache", str(tmp_path / "cache"),
+                "--to-taxonomy", "neutral,happy,angry,worried"]
+        result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
+        assert result.exit_code == 0, result.output
+        n_first = len(judge.requests)
+        assert CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o2")]).exit_code == 0
+        assert len(judge.requests) == n_first  # the taxonomy answers are cached too
+    tax = json.loads((tmp_path / "o" / "results.json").read_text())["taxonomy"]
+    rows = pd.read_csv(tmp_path / "o" / "detailed_results.csv").set_index("id")
+    assert rows["predicted_class"].tolist() == ["happy", "angry", "happy", "worried", "<none>"]
+    assert rows["judge_class"].tolist() == ["happy", "angry", "happy", "worried", "neutral"]
+    assert rows.loc["a", "judge_class_answer"] == '"Happy."'
+    rule, by_judge = rows["predicted_class"].astype(str), rows["judge_class"].astype(str)
+    agreement = tax["judge"]["agreement"]
+    assert agreement["n"] == 5 and agreement["n_differ"] == 1
+    assert agreement["differ"] == [{"id": "e", "words": ["calm"], "rule": "<none>",
+                                    "judge": "neutral"}]
+    assert agreement["cohen_kappa"] == pytest.approx(cohen_kappa_score(
+        rule, by_judge, labels=["neutral", "happy", "angry", "worried", "<none>"]))
+    assert tax["single_label_judge"]["metrics"]["accuracy"] == pytest.approx(0.8)
+    assert "Rule-based classes against the judge" in (tmp_path / "o" / "report.md").read_text()

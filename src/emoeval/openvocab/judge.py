@@ -1,7 +1,8 @@
 """``--synonyms judge:llm:<url>#<model>``: an LLM groups each sample's words, pinned and cached.
 
 One request per sample: the union of its truth and predicted words, sorted, inside the
-versioned prompt ``prompts/group_synonyms.v<N>.txt``. Answers are cached on disk under
+versioned prompt ``prompts/group_synonyms.v<N>.txt`` (``--to-taxonomy`` asks the same way
+for the class of the predicted words, ``prompts/taxonomy_class.v<N>.txt``). Answers are cached on disk under
 ``$EMOEVAL_CACHE_DIR/openvocab-judge`` (default ``~/.cache/emoeval/openvocab-judge``; or
 ``--judge-cache DIR``), one JSON file per key = (judge model, prompt version and digest,
 sorted words): a rerun sends no request, and two models scored with the same judge share
@@ -25,6 +26,7 @@ from ..http import ClientOptions, EndpointClient
 
 PROMPT_FILE = "group_synonyms.v1.txt"
 PROMPT_VERSION = "group_synonyms.v1"
+TAXONOMY_PROMPT_FILE = "taxonomy_class.v1.txt"  # --to-taxonomy with a judge
 JUDGE_PREFIX = "judge:llm:"
 MAX_TOKENS = 1024
 
@@ -42,19 +44,24 @@ class Judge:
         return hashlib.sha256(self.prompt.encode("utf-8")).hexdigest()[:12]
 
 
-def prompt_text() -> str:
-    return (files("emoeval.openvocab") / "prompts" / PROMPT_FILE).read_text("utf-8")
+def prompt_text(name: str = PROMPT_FILE) -> str:
+    return (files("emoeval.openvocab") / "prompts" / name).read_text("utf-8")
 
 
-def parse_judge(spec: str) -> Judge:
-    """``judge:llm:http://host:8000/v1#model`` -> a Judge with the shipped prompt."""
+def parse_judge(spec: str, prompt_file: str = PROMPT_FILE, **fields: str) -> Judge:
+    """``judge:llm:http://host:8000/v1#model`` -> a Judge with a shipped prompt, its
+    ``{field}`` placeholders (other than ``{words}``) filled in; the cache key's prompt
+    digest covers the filled text."""
     from ..adapters.llm import parse_llm_argument
 
     if not spec.startswith(JUDGE_PREFIX):
         raise EmoevalError(f"--synonyms {spec!r}: a judge is written judge:llm:<url>#<model>")
     url, model = parse_llm_argument(spec[len(JUDGE_PREFIX):])
-    return Judge(url=url, model=model, spec=spec, prompt=prompt_text(),
-                 prompt_version=PROMPT_VERSION)
+    prompt = prompt_text(prompt_file)
+    for name, value in fields.items():
+        prompt = prompt.replace("{" + name + "}", value)
+    return Judge(url=url, model=model, spec=spec, prompt=prompt,
+                 prompt_version=prompt_file.removesuffix(".txt"))
 
 
 def default_cache_dir() -> str:
@@ -85,7 +92,8 @@ class JudgeRun:
 
     def describe(self, judge: Judge, cache_dir: str) -> dict[str, Any]:
         return {"kind": "judge", "spec": judge.spec, "model": judge.model,
-                "server_models": sorted(self.server_models), "prompt_file": PROMPT_FILE,
+                "server_models": sorted(self.server_models),
+                "prompt_file": judge.prompt_version + ".txt",
                 "prompt_version": judge.prompt_version, "prompt_sha256_12": judge.prompt_digest,
                 "cache_dir": cache_dir, "n_requests": self.n_requests,
                 "n_cached": self.n_cached, "n_failed": len(self.failures)}

@@ -169,10 +169,34 @@ def _taxonomy(r: Mapping[str, Any]) -> list[str]:
                      ["multi-label", "", "exact match",
                       value_text(multi.get("subset_accuracy"))]]),
              ""]
+    lines += _judge_agreement(tax)
     unmapped = [w for w, c in (tax.get("mapping") or {}).items() if c is None]
     lines += [f"{len(tax.get('mapping') or {})} predicted words, each with its class and how "
               f"it was mapped in `{MAPPING_CSV}`; {len(unmapped)} map to no class"
               + (f" (e.g. {', '.join(unmapped[:8])})" if unmapped else "") + ".", ""]
+    return lines
+
+
+def _judge_agreement(tax: Mapping[str, Any]) -> list[str]:
+    judge = tax.get("judge")
+    if not isinstance(judge, Mapping):
+        return []
+    agree = judge.get("agreement") or {}
+    by_judge = (tax.get("single_label_judge") or {}).get("metrics") or {}
+    kappa = agree.get("cohen_kappa")
+    lines = ["### Rule-based classes against the judge's", "",
+             f"The judge {_code(judge.get('model'))} (prompt `{judge.get('prompt_version')}`) "
+             f"also named one class per sample: accuracy {value_text(by_judge.get('accuracy'))}, "
+             f"macro F1 {value_text(by_judge.get('f1_macro'))} ({judge.get('n_no_class', 0)} "
+             "answers named no class). Agreement with the rule-based class on "
+             f"{agree.get('n', 0)} samples: Cohen's kappa "
+             + (f"n/a (n={agree.get('n')})" if agree.get("small") or kappa is None
+                else value_text(kappa))
+             + f", {agree.get('n_differ', 0)} read differently.", ""]
+    if agree.get("differ"):
+        lines += [_table(["Id", "Predicted words", "Rule", "Judge"],
+                         [[d["id"], ", ".join(d["words"]), d["rule"], d["judge"]]
+                          for d in agree["differ"][:10]], align=["l", "l", "l", "l"]), ""]
     return lines
 
 

@@ -106,8 +106,10 @@ def score_open_vocabulary(table: pd.DataFrame, *, labels: list[str] | None = Non
     if to_taxonomy:
         from .taxonomy import taxonomy_view
 
+        judge_spec = source_block["spec"] if source_block.get("kind") == "judge" else None
         part["taxonomy"], rows = taxonomy_view(rows, scored, to_taxonomy, seed=seed,
-                                               n_resamples=n_resamples)
+                                               n_resamples=n_resamples, judge_spec=judge_spec,
+                                               judge_cache=judge_cache)
     part["headline"] = headline_text(part)
     return part, detailed_table(rows, scored)
 
