@@ -4,11 +4,11 @@ Each word maps to a class of the taxonomy: its own name or an alias of the same 
 (the alias families of :mod:`emoeval.labels`), else, within its sample, the class of another
 word of its synonym group (the judge's or MER's grouping); otherwise to no class.
 Single-label: the class most of a set's words map to (ties broken by taxonomy order, counted
-and flagged per row); multi-label: the set of mapped classes. With a ``judge:`` source the
-judge is also asked for the class of each sample's predicted words (prompt
+and flagged per row); multi-label: the set of mapped classes. Truth sets are mapped the same
+way; a sample whose truth maps to no class is left out of the closed view. With a ``judge:``
+source the judge is also asked for the class of each sample's predicted words (prompt
 ``taxonomy_class.v1``, cached like the groupings): a second single-label view, and the
-agreement of the rule-based class with the judge's (Cohen's kappa, the samples that differ). Truth sets are mapped the
-same way; a sample whose truth maps to no class is left out of the closed view.
+agreement of the rule-based class with the judge's (Cohen's kappa, the samples that differ).
 """
 
 from __future__ import annotations
