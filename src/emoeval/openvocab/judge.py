@@ -1,14 +1,15 @@
 """``--synonyms judge:llm:<url>#<model>``: an LLM groups each sample's words, pinned and cached.
 
 One request per sample: the union of its truth and predicted words, sorted, inside the
-versioned prompt ``prompts/group_synonyms.v<N>.txt`` (``--to-taxonomy`` asks the same
-way for the class of the predicted words, ``prompts/taxonomy_class.v<N>.txt``). Answers are
+versioned prompt ``prompts/group_synonyms.v<N>.txt`` (``--to-taxonomy`` asks the same way
+for the class of the predicted words, ``prompts/taxonomy_class.v<N>.txt``). Answers are
 cached on disk under ``$EMOEVAL_CACHE_DIR/openvocab-judge`` (default
 ``~/.cache/emoeval/openvocab-judge``; or ``--judge-cache DIR``), one JSON file per key =
-(judge model, prompt version and digest, sorted words): a rerun sends no request, and two models scored with the same judge share
-every grouping of the same words. A failed request is not cached (the sample is a
-``transport`` outcome, asked again next run); an answer that cannot be read as groups is
-cached like any answer (the judge said it) and scored under the unanswered policy.
+(judge model, prompt version and digest, sorted words): a rerun sends no request, and two
+models scored with the same judge share every grouping of the same words. A failed request
+is not cached (the sample is a ``transport`` outcome, asked again next run); an answer that
+cannot be read as groups is cached like any answer (the judge said it) and scored under the
+unanswered policy.
 """
 
 from __future__ import annotations
