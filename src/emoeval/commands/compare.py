@@ -25,11 +25,16 @@ def register(app: typer.Typer) -> None:
         """Compare runs: leaderboard with CIs, paired tests with Holm, verdicts, HTML report."""
         from ..cli import _fail, out_console
         from ..compare import compare_runs
+        from ..compare.runs import load_runs
         from ..errors import EmoevalError
+        from ..registry import COMPARE_TASKS, load_class
 
+        options = {"rank_by": rank_by, "force": force, "seed": seed, "n_resamples": n_resamples}
         try:
-            comparison = compare_runs(run_dirs, out, rank_by=rank_by, force=force, seed=seed,
-                                      n_resamples=n_resamples)
+            runs = load_runs(list(run_dirs))
+            own = COMPARE_TASKS.get(runs[0].task)  # a task with its own paired comparison
+            comparison = (load_class(own)(runs, out, **options) if own
+                          else compare_runs(run_dirs, out, **options))
         except EmoevalError as exc:
             _fail(exc)
         for line in comparison["verdicts"]:
