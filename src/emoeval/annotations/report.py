@@ -107,12 +107,14 @@ def _data_section(summary: dict[str, Any]) -> list[str]:
     rows.append(["bad input rows left out", f"{invalid['n']:,} (invalid_ratings.csv)"])
     lines = ["## Data", "", markdown_table(["", ""], rows, ["l", "r"]), "",
              "Raters per item:", "",
-             markdown_table(["raters", "items"], [[k, f"{v:,}"] for k, v in per_item["histogram"].items()]),
+             markdown_table(["raters", "items"],
+                            [[k, f"{v:,}"] for k, v in per_item["histogram"].items()]),
              ""]
     if invalid["by_reason"]:
         shown = list(invalid["by_reason"].items())[:15]
         lines += ["Bad input rows by reason:", "",
-                  markdown_table(["reason", "rows"], [[k, f"{v:,}"] for k, v in shown], ["l", "r"]), ""]
+                  markdown_table(["reason", "rows"], [[k, f"{v:,}"] for k, v in shown],
+                                 ["l", "r"]), ""]
     return lines
 
 

@@ -36,6 +36,7 @@ METRIC_NAMES = (("ccc", "CCC"), ("pearson", "Pearson r"), ("spearman", "Spearman
 
 
 def scatter_file(dimension: str) -> str:
+    """The scatter plot's file name for a dimension (characters a path cannot hold replaced)."""
     return "scatter_" + re.sub(r"[^A-Za-z0-9_.-]", "_", dimension) + ".png"
 
 
@@ -89,6 +90,7 @@ def plot_scatter(results: Mapping[str, Any], out_dir: str) -> list[str]:
 
 
 def headline_section(r: Mapping[str, Any]) -> list[str]:
+    """CCC, Pearson, Spearman, MAE, RMSE per dimension, with intervals and their unit."""
     metrics, ci = r.get("metrics") or {}, r.get("ci") or {}
     dims = list(r.get("labels") or metrics)
     first = next((ci[d]["ccc"] for d in dims if isinstance(ci.get(d), Mapping)
@@ -102,6 +104,7 @@ def headline_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def how_to_read_section(r: Mapping[str, Any]) -> list[str]:
+    """What each metric means, the range mapping applied, the model outputs used."""
     mapping = r.get("range_mapping")
     lines = ["## How to read this", "",
              "- **CCC** (concordance correlation coefficient, the headline): "
@@ -188,6 +191,7 @@ def dimensional_sections(plots: Sequence[str]) -> list[Section]:
 
 
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    """Write report.md and the scatter plots into ``out_dir``; return the paths written."""
     os.makedirs(out_dir, exist_ok=True)
     plots = plot_scatter(results, out_dir)
     report = write_report(out_dir, render_sections(results, dimensional_sections(plots)))

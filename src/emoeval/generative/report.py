@@ -1,9 +1,10 @@
 """``report.md`` for ``--task generative``, rendered from ``results.json`` alone.
 
-The shared parts (headline, all metrics of the chosen policy, per class, top confusions,
+The shared sections (headline, all metrics of the chosen policy, per class, top confusions,
 slices, errors, run, plots) are the classification report's; this module adds the answer
 sections: valid-answer rate, metrics under every policy in one table, the confusion matrix
-of answers with an ``unusable`` column, and the most common unusable answers.
+of answers with an ``unusable`` column, and the most common unusable answers, and lists
+them all in order in :func:`generative_sections`.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
 
 
 def answers_section(r: Mapping[str, Any]) -> list[str]:
+    """The valid-answer rate, the policy for the other answers, answers per status and the
+    valid rate per true class."""
     rates = r.get("valid_answer_rate")
     if not isinstance(rates, Mapping):
         return []
@@ -133,6 +136,7 @@ def _extraction_name(r: Mapping[str, Any]) -> str:
 
 
 def policies_section(r: Mapping[str, Any]) -> list[str]:
+    """The averaged metrics under every ``--invalid-policy``, the chosen one marked."""
     table = r.get("policies")
     if not isinstance(table, Mapping) or not table:
         return []
@@ -153,6 +157,8 @@ def policies_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def answer_confusion_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:
+    """True class against the label each valid answer named, with ``unusable`` (and
+    ``error``) columns counted before any policy; the plot (under the policy) when written."""
     cm = r.get("answer_confusion_matrix")
     if not isinstance(cm, Mapping) or not isinstance(cm.get("counts"), list):
         return []
@@ -188,6 +194,8 @@ def answer_confusion_section(r: Mapping[str, Any], plotted: bool = False) -> lis
 
 
 def unusable_section(r: Mapping[str, Any]) -> list[str]:
+    """The most common answers that could not be used, what they were read as, and the
+    emotions named outside the label set."""
     answers = r.get("unusable_answers")
     if not isinstance(answers, list) or not answers:
         return []

@@ -57,6 +57,7 @@ STRATEGY_COLUMNS = (("f1_micro", "micro F1"), ("f1_macro", "macro F1"),
 
 
 def headline_section(r: Mapping[str, Any]) -> list[str]:
+    """ROC-AUC micro/macro and macro F1 with intervals, the decision rule, the rows scored."""
     m, ci = r.get("metrics") or {}, r.get("ci") or {}
     threshold = r.get("threshold") or {}
     rows = [[name, decimal_text(m.get(key)), interval_text(ci.get(key))] for key, name in HEADLINE]
@@ -73,6 +74,7 @@ def headline_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def strategies_section(r: Mapping[str, Any]) -> list[str]:
+    """Every threshold strategy's F1, precision, recall side by side, the chosen one marked."""
     strategies = r.get("strategies")
     if not isinstance(strategies, Mapping) or not strategies:
         return []
@@ -84,8 +86,8 @@ def strategies_section(r: Mapping[str, Any]) -> list[str]:
                      m.get("n_never_predicted", "n/a"), m.get("predicted_positives", "n/a")])
     positives = (r.get("positives") or {}).get("actual")
     lines = ["## Threshold strategies, side by side", "",
-             markdown_table(["Strategy", *[n for _, n in STRATEGY_COLUMNS], "labels never predicted",
-                     "predicted positives"], rows), "",
+             markdown_table(["Strategy", *[n for _, n in STRATEGY_COLUMNS],
+                             "labels never predicted", "predicted positives"], rows), "",
              f"Actual positives: {positives if positives is not None else 'n/a'}. "
              "`0.5`: one threshold for every label; `per-class`: each label's threshold "
              "maximises its F1 on the tuning split; `top-k:k`: the k best labels of each "
@@ -97,18 +99,21 @@ def strategies_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def all_metrics_section(r: Mapping[str, Any]) -> list[str]:
+    """Every metric of the chosen strategy, and on the labels the model can predict."""
     m = r.get("metrics") or {}
     rows = [[name, decimal_text(m.get(key))] for key, name in ALL_METRICS if key in m]
     lines = ["## All metrics (chosen strategy)", "", markdown_table(["Metric", "Value"], rows), ""]
     shared = r.get("metrics_shared_labels")
     if isinstance(shared, Mapping):
-        rows = [[name, decimal_text(shared.get(key))] for key, name in ALL_METRICS if key in shared]
-        lines += ["On the labels the model can predict:", "", markdown_table(["Metric", "Value"], rows),
-                  ""]
+        rows = [[name, decimal_text(shared.get(key))]
+                for key, name in ALL_METRICS if key in shared]
+        lines += ["On the labels the model can predict:", "",
+                  markdown_table(["Metric", "Value"], rows), ""]
     return lines
 
 
 def positives_section(r: Mapping[str, Any]) -> list[str]:
+    """Predicted against actual positive labels, in total and per sample."""
     p = r.get("positives")
     if not isinstance(p, Mapping):
         return []
@@ -117,10 +122,12 @@ def positives_section(r: Mapping[str, Any]) -> list[str]:
             ["Labels per sample, actual", decimal_text(p.get("actual_per_sample"), 2)],
             ["Labels per sample, predicted", decimal_text(p.get("predicted_per_sample"), 2)],
             ["Samples with no predicted label", p.get("samples_without_prediction")]]
-    return ["## Predicted against actual positives", "", markdown_table(["Count", "Value"], rows), ""]
+    return ["## Predicted against actual positives", "",
+            markdown_table(["Count", "Value"], rows), ""]
 
 
 def per_label_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:
+    """Threshold, P/R/F1, AUC, AP, support per label; best, worst, never predicted."""
     per_class = r.get("per_class")
     if not isinstance(per_class, Mapping) or not per_class:
         return []
@@ -153,6 +160,7 @@ def per_label_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:
 
 
 def thresholds_section(r: Mapping[str, Any]) -> list[str]:
+    """The strategy, tuning split, target precision and per-label notes."""
     t = r.get("threshold")
     if not isinstance(t, Mapping):
         return []
@@ -169,6 +177,7 @@ def thresholds_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def slices_by_column_section(r: Mapping[str, Any]) -> list[str]:
+    """Micro/macro F1 and subset accuracy per group of each ``--slice-by`` column."""
     slices = r.get("slices")
     if not isinstance(slices, Mapping) or not slices:
         return []
@@ -182,6 +191,7 @@ def slices_by_column_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def training_section(r: Mapping[str, Any]) -> list[str]:
+    """The probe's training time, when the model is a trained probe."""
     eff = r.get("efficiency")
     if not isinstance(eff, Mapping) or finite(eff.get("training_s")) is None:
         return []
@@ -202,6 +212,7 @@ def multilabel_sections(plotted: bool) -> list[Section]:
 
 
 def render_markdown(r: Mapping[str, Any], plotted: bool) -> str:
+    """The multi-label report as Markdown text."""
     return render_sections(r, multilabel_sections(plotted))
 
 

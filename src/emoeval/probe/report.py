@@ -107,8 +107,8 @@ def render_train_report(record: dict[str, Any]) -> str:
              head_line(h),
              f"- Task: {record['task']}, {len(record['labels'])} "
              f"{'dimensions' if dims else 'labels'}: " + ", ".join(record["labels"]),
-             f"- Data: {code_span(d['dataset'])}, trained on split {d.get('train_split') or 'all rows'}"
-             f" ({d['n_train']} samples)"
+             f"- Data: {code_span(d['dataset'])}, trained on split "
+             f"{d.get('train_split') or 'all rows'} ({d['n_train']} samples)"
              + (f", tuned on {d['tune_split']} ({d['n_tune']} samples)" if d.get("tune_split")
                 else ""),
              ""]
@@ -121,14 +121,17 @@ def render_train_report(record: dict[str, Any]) -> str:
         names = list(cv["summary"])
         rows = [[metric_name(n, dims), _value(s["mean"]), _value(s["std"]), _value(s["min"]),
                  _value(s["max"]), _value(cv["pooled"].get(n))] for n, s in cv["summary"].items()]
-        lines += [markdown_table(["Metric", "mean", "std over folds", "min", "max", "pooled"], rows), "",
-                  markdown_table(["Fold", "train", "held out", *[metric_name(n, dims) for n in names]],
-                         [[f["fold"], f["n_train"], f["n_test"], *[_value(f[n]) for n in names]]
-                          for f in cv["folds"]]), "",
+        lines += [markdown_table(["Metric", "mean", "std over folds", "min", "max", "pooled"],
+                                 rows), "",
+                  markdown_table(["Fold", "train", "held out",
+                                  *[metric_name(n, dims) for n in names]],
+                                 [[f["fold"], f["n_train"], f["n_test"],
+                                   *[_value(f[n]) for n in names]] for f in cv["folds"]]), "",
                   "Out-of-fold predictions: `cv_predictions.csv` (rescore with `emoeval score"
                   + (" --task dimensional`)." if dims else "`)."),
                   ""]
-    lines += ["## Efficiency", "", markdown_table(["Measure", "Value"], efficiency_rows(record)), ""]
+    lines += ["## Efficiency", "", markdown_table(["Measure", "Value"], efficiency_rows(record)),
+              ""]
     if d.get("n_errors"):
         lines += ["## Errors", "", f"{d['n_errors']} samples could not be embedded"
                   + (" or have no usable target" if dims else "") + " and were left out:", ""]
