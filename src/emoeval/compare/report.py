@@ -141,8 +141,9 @@ def report_blocks(comparison: Mapping[str, Any], images: Mapping[str, str]) -> l
     blocks.append(("p", f"{len(comparison['runs'])} runs ({comparison['task']}) on "
                         f"{len(datasets)} dataset{'s' if several else ''}: "
                         + ", ".join(d["name"] for d in datasets) + ". 95% CIs are each run's "
-                        "own bootstrap" + (f" over {' and '.join(u + 's' for u in units)}"
-                                            if units else "") + "."))
+                        "bootstrap" + (f" over {' and '.join(u + 's' for u in units)}"
+                                       if units else "") + ", on the samples its leaderboard "
+                        "row names; each verdict stands on the samples both runs scored."))
     verdicts = [p["verdict"] if not several else f"{p['dataset']}: {p['verdict']}"
                 for p in comparison["pairs"]]
     blocks.append(("h2", "Verdicts"))
