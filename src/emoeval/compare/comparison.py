@@ -313,12 +313,9 @@ def table_problem(run: Run) -> str | None:
 def reproduction_problem(run: Run) -> str | None:
     """Paired metrics are rebuilt from detailed_results.csv; this checks that it gives the
     run's own results.json metrics before trusting it."""
-    scored = run.scored()
+    scored, problem = run.scored_columns(("label", "prediction"))
     if scored is None:
-        return run.table_problem
-    missing = [c for c in ("label", "prediction") if c not in scored.columns]
-    if missing:
-        return f"{run.name}'s detailed_results.csv has no {' or '.join(missing)} column"
+        return problem
     stray = sorted(set(scored["label"]) - set(run.labels))
     if stray or scored.empty:
         return (f"{run.name}'s detailed_results.csv has true labels outside its label set "

@@ -64,12 +64,9 @@ def multilabel_arrays(table: pd.DataFrame, labels: list[str], suffix: str = ""
 def multilabel_reproduction_problem(run: Run) -> str | None:
     """Checks that the scored rows of the table give the run's own macro F1 and micro AUC
     before paired tests trust it."""
-    scored = run.scored()
+    scored, problem = run.scored_columns(("labels", "prediction"))
     if scored is None:
-        return run.table_problem
-    missing = [c for c in ("labels", "prediction") if c not in scored.columns]
-    if missing:
-        return f"{run.name}'s detailed_results.csv has no {' or '.join(missing)} column"
+        return problem
     if scored.empty:
         return f"{run.name} scored no sample"
     try:

@@ -85,6 +85,19 @@ class Run:
             scored &= table["split"] != str(tune_split)
         return table[scored]
 
+    def scored_columns(self, columns: tuple[str, ...]
+                       ) -> tuple[pd.DataFrame | None, str | None]:
+        """The scored rows when the table is readable and has ``columns``, else None and
+        why (the first check of every table a paired test rebuilds metrics from)."""
+        scored = self.scored()
+        if scored is None:
+            return None, self.table_problem
+        missing = [c for c in columns if c not in scored.columns]
+        if missing:
+            return None, (f"{self.name}'s detailed_results.csv has no "
+                          f"{' or '.join(missing)} column")
+        return scored, None
+
     def ids(self) -> set[str]:
         table = self.table()
         return set() if table is None else set(table["id"])

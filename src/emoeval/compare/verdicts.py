@@ -1,8 +1,9 @@
 """One sentence per pair of models, in plain words.
 
 "B beats A on UA by 3.1 points on 1,176 shared tweets, 95% CI 1.2 to 5.0, Holm p = 0.004" is
-said only when the Holm-adjusted p is below 0.05 and the CI of the difference excludes 0; otherwise "no
-detectable difference", with the smallest difference the data could have detected.
+said only when the Holm-adjusted p is below 0.05 and the CI of the difference excludes 0;
+otherwise "no detectable difference", with the smallest difference the data could have
+detected. Every sentence says on how many samples it stands.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def verdict(a: str, b: str, difference: dict[str, Any], p_holm: float,
                 f"95% CI {amount(low, metric)} to {amount(high, metric)}, "
                 f"Holm p {p_text(p_holm)}")
     return (f"no detectable difference between {a} and {b} on {metric.name}"
-            f"{',' + where if where else ''} ({b} - {a} = {amount(difference['difference'], metric, signed=True)}"
+            f"{',' + where if where else ''} ({b} - {a} = "
+            f"{amount(difference['difference'], metric, signed=True)}"
             f"{unit_word(metric)}, 95% CI {amount(difference['low'], metric)} to "
             f"{amount(difference['high'], metric)}, Holm p {p_text(p_holm)}); the smallest "
             f"difference this data could detect is about "
