@@ -386,6 +386,7 @@ def dataset_summary(group: DatasetGroup) -> dict[str, Any]:
     return {"name": group.name, "spec": group.spec, "split": group.split,
             "fingerprint": group.runs[0].dataset_fingerprint,
             "labels": union_labels(group), "runs": [run.name for run in group.runs],
+            "sample_noun": sample_noun(group),
             "paired": len(group.runs) > 1, "overlap": sample_overlap(group)}
 
 
