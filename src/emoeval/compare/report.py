@@ -170,17 +170,16 @@ def report_blocks(comparison: Mapping[str, Any], images: Mapping[str, str]) -> l
 def _leaderboard_blocks(comparison: Mapping[str, Any], several: bool) -> list[tuple]:
     in_points = bool(comparison["rank_by"].get("in_points"))
     metrics = shown_metrics(comparison)
-    header = ["rank", "run", "model"] + (["dataset"] if several else []) + ["on"]
+    header = ["rank", "run", "model"] + (["dataset"] if several else [])
     header += [_metric_title(m, comparison) for m in metrics]
-    header += ["scored / errors", "parameters", "size MB", "samples/s", "latency p50 ms"]
+    header += ["on", "scored / errors", "parameters", "size MB", "samples/s", "latency p50 ms"]
     rows = []
     for row in comparison["leaderboard"]:
         cells = [row["rank"], row["run"], row["model"]] + ([row["dataset"]] if several else [])
-        cells.append(row.get("on") or "")
         cells += [with_interval(row.get(m), row.get(f"{m}_low"), row.get(f"{m}_high"),
                                 in_points) for m in metrics]
         size = finite(row.get("size_bytes"))
-        cells += [f"{row.get('n_scored')} / {row.get('n_errors')}",
+        cells += [row.get("on") or "", f"{row.get('n_scored')} / {row.get('n_errors')}",
                   short_count(row.get("n_parameters")),
                   "n/a" if size is None else f"{size / 1e6:,.1f}",
                   number_text(row.get("samples_per_s")),
@@ -190,7 +189,7 @@ def _leaderboard_blocks(comparison: Mapping[str, Any], several: bool) -> list[tu
             "names (shared: those every run of the dataset scored); sorted by "
             f"{comparison['rank_by']['name']} within each dataset. Efficiency from each run's "
             "results.json (n/a for `emoeval score` runs).")
-    return [("h2", "Leaderboard"), ("table", header, rows, "leaderboard", 5 if several else 4),
+    return [("h2", "Leaderboard"), ("table", header, rows, "leaderboard", 4 if several else 3),
             ("p", note)]
 
 
