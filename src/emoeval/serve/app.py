@@ -206,6 +206,8 @@ def create_app(scorer: PairScorer, data_dir: str | None = None,
             for name in (file_name, stem_field):
                 if name is not None:
                     DataDir.check_name(name)
+            if stem_field is not None and "/" in stem_field.replace("\\", "/"):
+                raise PathRefused(f"audio_stem must be a bare name: {echo(stem_field)}")
         except PathRefused as exc:
             raise RequestError(403, str(exc)) from None
         stem = stem_field or (PurePosixPath(file_name.replace("\\", "/")).stem
