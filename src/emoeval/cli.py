@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .cli_guard import CheckedGroup
 from .errors import EmoevalError
 from .options import (
     LabelsOption,
@@ -46,7 +47,9 @@ from .options import (
 # (weight loading) only add noise to the terminal and to CI logs
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# CheckedGroup: numeric options and --out checked first; a disk-full or read-only --out is
+# one line, not a traceback (see cli_guard)
+app = typer.Typer(cls=CheckedGroup, add_completion=False, no_args_is_help=True,
                   help="Evaluate emotion-recognition models with numbers you can trust.")
 console = Console(stderr=True)
 out_console = Console()
