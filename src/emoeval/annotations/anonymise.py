@@ -160,10 +160,9 @@ def _remove(temporaries: list[Path], folders: list[Path]) -> None:
 
 def _leak(path: Path, matcher: NameMatcher) -> int | None:
     """The first line of ``path`` where a raw name (any variant) remains, or None."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if matcher.find(line):
-            return number
-    return None
+    text = path.read_text(encoding="utf-8")
+    found = matcher.find(text)  # the whole text: a name may span a quoted line break
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 def _also_file(spec: str, rater_columns: tuple[str, ...], out_dir: Path) -> TableFile:
