@@ -297,6 +297,10 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     tuned: np.ndarray | None = None
     notes: dict[str, str] = {}
     tune_ok = is_tune & ok
+    if strategy.needs_tuning and not tune_ok.any():
+        raise EmoevalError(f"--threshold per-class: every row of the tuning split {tune!r} "
+                           f"({int(is_tune.sum())}) has an error, so no threshold can be tuned; "
+                           "rerun the failed predictions or use a fixed threshold or top-k:<k>")
     if tune and tune_ok.any():
         tuned, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
                                        target_precision)
