@@ -62,6 +62,8 @@ class EvaluationConfig:
     #: passed to the task's scorer (e.g. invalid_policy for generative, threshold)
     task_options: dict[str, Any] = field(default_factory=dict)
     command: str = ""
+    #: also ask again the samples stored as ``unanswered`` (model crash, NaN, abstention)
+    retry_errors: bool = False
 
 
 def all_label_names(rows: list[Row]) -> list[str]:
@@ -225,6 +227,17 @@ def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[R
     return eff
 
 
+def store_block(store: PredictionStore, timing: dict[str, Any]) -> dict[str, Any]:
+    """What this run took from the store, asked again, and found unreadable in it."""
+    from .freshness import resume_notices
+    from .store import STORE_VERSION
+
+    counts = {k: int(timing.get(k, 0)) for k in ("n_from_store", "n_refreshed", "n_retried")}
+    return {"store_version": STORE_VERSION, **counts,
+            "n_rejected_lines": len(store.rejected_lines),
+            "notices": list(store.notices) + resume_notices(counts)}
+
+
 def write_results(out: str, results: dict[str, Any], table: pd.DataFrame) -> None:
     os.makedirs(out, exist_ok=True)
     table.to_csv(os.path.join(out, DETAILED_FILE), index=False)
@@ -326,7 +339,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         if cfg.engine == "local":
             timing = run_predictions(adapter, rows + tune_rows, store,
                                      batch_size=cfg.batch_size,
-                                     on_progress=progress)
+                                     on_progress=progress, retry_errors=cfg.retry_errors)
         elif cfg.engine == "ray":
             from .engines.ray_engine import run_with_ray
 
@@ -336,6 +349,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                                   modality=adapter.modality,
                                   sampling_rate=adapter.sampling_rate,
                                   candidate_labels=labels, dimensions=dimensions,
+                                  retry_errors=cfg.retry_errors,
                                   **{k: v for k, v in cfg.engine_options.items()
                                      if v is not None})
         else:
@@ -362,8 +376,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             **part,
             "label_mapping": mapping.to_dict(),
             "efficiency": efficiency_block(adapter, store, rows, timing),
+            "store": store_block(store, timing),
         }
-        results["warnings"] = dataset_warnings(dataset, mapping) + results.get("warnings", [])
+        results["warnings"] = (dataset_warnings(dataset, mapping) + results["store"]["notices"]
+                               + results.get("warnings", []))
         results["run"] = run_block(cfg.command, started, t0)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)
