@@ -492,21 +492,13 @@ def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:
 
 
 def read_predictions_file(path: str) -> pd.DataFrame:
-    """CSV, TSV, JSONL or Parquet into a table (ids and labels as strings)."""
+    """CSV, TSV, JSONL or Parquet into a table (ids, labels and predictions as written, as
+    text; a missing cell as ""): :func:`emoeval.tables.read_frame`."""
+    from .tables import read_frame
+
     if not os.path.isfile(path):
         raise EmoevalError(f"predictions file {path!r} not found")
-    lower = path.lower()
-    if lower.endswith((".jsonl", ".ndjson")):
-        table = pd.read_json(path, lines=True, dtype=False)
-    elif lower.endswith(".parquet"):
-        table = pd.read_parquet(path)
-    else:
-        table = pd.read_csv(path, sep="\t" if lower.endswith(".tsv") else ",", dtype=str,
-                            keep_default_na=False)
-    for col in ("id", "label", "prediction"):
-        if col in table.columns:
-            table[col] = table[col].map(lambda v: "" if v is None else str(v))
-    return table
+    return read_frame(path, text_columns=("id", "label", "prediction"))
 
 
 def score_file(path: str, out: str, *, task: str = "classification",

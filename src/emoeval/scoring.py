@@ -15,14 +15,15 @@ import pandas as pd
 from .errors import EmoevalError
 from .metrics.classification import classification_summary, slice_metrics
 from .metrics.stats import bootstrap_ci
+from .store import infer_kind
+# the one missing-cell rule (a blank or whitespace-only cell, None, NaN); the task scorers
+# import it from here under its old name
+from .tables import is_missing as is_blank
+from .tables import missing_rows
 
 SCHEMA_VERSION = "1.0"
 CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
 SPEAKER_COLUMNS = ("speaker", "speaker_id")
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == ""
 
 
 def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
@@ -55,8 +56,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     table.loc[blank_prediction, "error"] = "no prediction"
     unlabelled = table["label"].map(is_blank)
     if unlabelled.any():
-        raise EmoevalError(f"{int(unlabelled.sum())} rows have no label (first id: "
-                           f"{table.loc[unlabelled, 'id'].iloc[0]}); drop them or label them")
+        raise EmoevalError(f"{missing_rows(list(table['label']), list(table['id']))} have no "
+                           "label; drop them or label them")
     table["label"] = table["label"].astype(str)
     stray = sorted(set(table["label"]) - set(labels))
     if stray:
@@ -91,6 +92,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     warnings = prediction_warnings(y_pred, labels)
     errors = table[table["error"] != ""]
     error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+    # outcome kind of each error (contracts-v2 section 1): a blank prediction is unanswered
+    outcomes = errors["error"].map(infer_kind)
     return {
         "labels": list(labels),
         "n_samples": int(len(table)),
@@ -106,8 +109,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "slices": slices,
         "warnings": warnings,
         "errors": {"by_kind": {str(k): int(v) for k, v in error_kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+                   "samples": [{"id": i, "error": e, "kind": k}
+                               for i, e, k in zip(errors["id"], errors["error"], outcomes)]},
     }
 
 
