@@ -23,7 +23,8 @@ from . import __version__
 from .adapters.base import ModelAdapter, load_adapter
 from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset, metadata_keys
 from .errors import EmoevalError
-from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
+from .labels import (LabelMapping, apply_label_options, build_mapping, label_key, label_spellings,
+                     load_label_map, parse_merge)
 from .runner import run as run_predictions
 from .scoring import SCHEMA_VERSION, score_table
 from .store import PredictionStore
@@ -123,17 +124,23 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
                            "check --label-col")
     label_map = load_label_map(cfg.label_map)
     merge = parse_merge(cfg.merge)
+    # spellings that differ in case or whitespace are one class, under the data's most
+    # frequent spelling (targets of --merge/--label-map too, when the data has them)
+    spellings = label_spellings(all_label_names(rows))
     for row in rows:  # a multi-label row holds a list: each of its labels is rewritten
         names = row.label if isinstance(row.label, list) else [str(row.label)]
-        names = apply_label_options(names, declared=None, merge=merge, label_map=label_map)
+        names = [spellings.spell(n) for n in apply_label_options(
+            [spellings.spell(n) for n in names], declared=None, merge=merge,
+            label_map=label_map)]
         row.label = sorted(set(names)) if isinstance(row.label, list) else names[0]
     if cfg.keep_labels:
-        present = set(all_label_names(rows))
-        missing = [k for k in cfg.keep_labels if k not in present]
+        present = {label_key(n): n for n in all_label_names(rows)}
+        missing = [k for k in cfg.keep_labels if label_key(k) not in present]
         if missing:
+            have = ", ".join(sorted(present.values()))
             raise EmoevalError(f"--keep-labels names labels not in the data: "
-                               f"{', '.join(missing)} (have: {', '.join(sorted(present))})")
-        keep = set(cfg.keep_labels)
+                               f"{', '.join(missing)} (have: {have})")
+        keep = {present[label_key(k)] for k in cfg.keep_labels}
         for row in rows:
             if isinstance(row.label, list):
                 row.label = [name for name in row.label if name in keep]
@@ -141,7 +148,7 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
     if cfg.labels:
         apply_label_options(all_label_names(rows), declared=cfg.labels, merge={},
                             label_map={})
-        labels = list(cfg.labels)
+        labels = [spellings.spell(name) for name in cfg.labels]
     else:
         labels = sorted(set(all_label_names(rows)))
     rows = stratified_limit(rows, cfg.limit, cfg.seed)
@@ -276,6 +283,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     # identity of the data as read (before label options and --limit), so a run with a
     # larger --limit reuses the predictions of a smaller one
     dataset_fp = dataset.fingerprint(all_rows)
+    spellings = (label_spellings(all_label_names(all_rows)) if not has_targets(all_rows)
+                 else label_spellings([]))  # the data's spellings, before prepare_rows folds them
     rows, labels, label_map = prepare_rows(dataset, all_rows, cfg)
     if cfg.runtime != "torch":
         from .onnx.runtime import prepare_runtime, runtime_adapter_options
@@ -377,9 +386,11 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             "label_mapping": mapping.to_dict(),
             "efficiency": efficiency_block(adapter, store, rows, timing),
             "store": store_block(store, timing),
+            "label_spellings": spellings.folded,
         }
-        results["warnings"] = (dataset_warnings(dataset, mapping) + results["store"]["notices"]
-                               + results.get("warnings", []))
+        results["warnings"] = (spellings.warnings(f"the dataset {cfg.dataset}")
+                               + dataset_warnings(dataset, mapping)
+                               + results["store"]["notices"] + results.get("warnings", []))
         results["run"] = run_block(cfg.command, started, t0)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmoevalError
+from .labels import LabelSpellings, label_key, label_spellings
 from .metrics.classification import classification_summary, slice_metrics
 from .metrics.stats import bootstrap_ci
 from .store import infer_kind
@@ -143,9 +144,22 @@ def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None
             raise EmoevalError(f"predictions table has no {col!r} column (columns: "
                                f"{', '.join(map(str, table.columns))}); --task classification "
                                "needs id, label, prediction")
-    order = labels_for_table(table, labels)
-    return score_table(table, order, slice_by=slice_by, n_resamples=n_resamples,
-                       seed=seed), table
+    table, spellings = fold_label_spellings(table)
+    order = labels_for_table(table, labels and [spellings.spell(name) for name in labels])
+    part = score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed)
+    part["label_spellings"] = spellings.folded
+    part["warnings"] = spellings.warnings("the predictions file's label column") + part["warnings"]
+    return part, table
+
+
+def fold_label_spellings(table: pd.DataFrame) -> tuple[pd.DataFrame, LabelSpellings]:
+    """Labels and predictions under the canonical spelling of the true labels (case and
+    whitespace ignored, :func:`emoeval.labels.label_key`)."""
+    spellings = label_spellings(str(v) for v in table["label"] if not is_blank(v))
+    table = table.copy()
+    for col in ("label", "prediction"):
+        table[col] = table[col].map(lambda v: v if is_blank(v) else spellings.spell(str(v)))
+    return table, spellings
 
 
 def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
@@ -155,6 +169,7 @@ def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[st
         return list(declared)
     score_cols = [c[len("score_"):] for c in table.columns if str(c).startswith("score_")]
     truth = sorted({str(v) for v in table["label"] if not is_blank(v)})
-    if score_cols and set(truth) <= set(score_cols):
-        return score_cols
+    spelled = {label_key(t): t for t in truth}
+    if score_cols and set(spelled) <= {label_key(c) for c in score_cols}:
+        return [spelled.get(label_key(c), c) for c in score_cols]
     return truth
