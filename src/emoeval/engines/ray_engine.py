@@ -72,12 +72,12 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
     """
     import_ray()
     modality = modality or (rows[0].modality if rows else None)
-    plan = plan_resume(rows, store, modality, retry_errors=retry_errors)
-    todo = plan.todo
+    resume = plan_resume(rows, store, modality, retry_errors=retry_errors)
+    todo = resume.todo
     if on_progress and len(todo) < len(rows):
         on_progress(len(rows) - len(todo))
     if not todo:
-        return {"model_seconds": 0.0, "n_predicted": 0, **plan.counts()}
+        return {"model_seconds": 0.0, "n_predicted": 0, **resume.counts()}
     if candidate_labels is None:
         from ..api import all_label_names
 
@@ -93,8 +93,8 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
             "dimensions": dimensions,
             "threads": plan.threads_per_worker, "paths": import_paths()})
         try:
-            return {**_write_as_they_arrive(dataset, plan, store, on_progress),
-                    **plan.counts()}
+            return {**_write_as_they_arrive(dataset, resume, store, on_progress),
+                    **resume.counts()}
         except Exception as exc:
             cause = _emoeval_cause(exc)
             if cause is None:
@@ -128,11 +128,11 @@ def _prediction_dataset(ray: Any, todo: list[Row], batch_size: int,
             max_restarts=RETRIES, max_task_retries=RETRIES)
 
 
-def _write_as_they_arrive(dataset: Any, plan: ResumePlan, store: PredictionStore,
+def _write_as_they_arrive(dataset: Any, resume: ResumePlan, store: PredictionStore,
                           on_progress: Callable[[int], None] | None) -> dict[str, Any]:
     """The driver is the store's one writer: each sample once, in arrival order, with the
     digest of its input."""
-    todo = plan.todo
+    todo = resume.todo
     pending = {r.id for r in todo}
     model_seconds, n_predicted = 0.0, 0
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
@@ -147,7 +147,7 @@ def _write_as_they_arrive(dataset: Any, plan: ResumePlan, store: PredictionStore
                 model_seconds += record.latency_ms / 1000.0
                 n_predicted += 1
         if fresh:
-            plan.stamp(fresh)
+            resume.stamp(fresh)
             store.add_batch(fresh)
             if on_progress:
                 on_progress(len(fresh))
