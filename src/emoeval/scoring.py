@@ -57,8 +57,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     table.loc[blank_prediction, "error"] = "no prediction"
     unlabelled = table["label"].map(is_blank)
     if unlabelled.any():
-        raise EmoevalError(f"{missing_rows(list(table['label']), list(table['id']))} have no "
-                           "label; drop them or label them")
+        raise EmoevalError(f"no label in {missing_rows(list(table['label']), list(table['id']))}"
+                           "; drop those rows or label them")
     table["label"] = table["label"].astype(str)
     stray = sorted(set(table["label"]) - set(labels))
     if stray:
