@@ -25,6 +25,7 @@ from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_datas
 from .errors import EmoevalError
 from .labels import (LabelMapping, apply_label_options, build_mapping, label_key, label_spellings,
                      load_label_map, parse_merge)
+from .freshness import store_summary
 from .runner import run as run_predictions
 from .scoring import SCHEMA_VERSION, score_table
 from .store import PredictionStore
@@ -234,17 +235,6 @@ def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[R
     return eff
 
 
-def store_block(store: PredictionStore, timing: dict[str, Any]) -> dict[str, Any]:
-    """What this run took from the store, asked again, and found unreadable in it."""
-    from .freshness import resume_notices
-    from .store import STORE_VERSION
-
-    counts = {k: int(timing.get(k, 0)) for k in ("n_from_store", "n_refreshed", "n_retried")}
-    return {"store_version": STORE_VERSION, **counts,
-            "n_rejected_lines": len(store.rejected_lines),
-            "notices": list(store.notices) + resume_notices(counts)}
-
-
 def write_results(out: str, results: dict[str, Any], table: pd.DataFrame) -> None:
     os.makedirs(out, exist_ok=True)
     table.to_csv(os.path.join(out, DETAILED_FILE), index=False)
@@ -385,7 +375,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             **part,
             "label_mapping": mapping.to_dict(),
             "efficiency": efficiency_block(adapter, store, rows, timing),
-            "store": store_block(store, timing),
+            "store": store_summary(store, timing),
             "label_spellings": spellings.folded,
         }
         results["warnings"] = (spellings.warnings(f"the dataset {cfg.dataset}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .datasets.base import Row
-from .store import TRANSPORT, UNANSWERED, PredictionStore, Record
+from .store import STORE_VERSION, TRANSPORT, UNANSWERED, PredictionStore, Record
 
 DIGEST_CACHE_FILE = ".input-digests.json"
 _CHUNK = 1 << 20
@@ -149,3 +149,12 @@ def resume_notices(counts: dict[str, int]) -> list[str]:
         notes.append(f"{counts['n_retried']} samples whose stored outcome was a failure were "
                      "asked again")
     return notes
+
+
+def store_summary(store: PredictionStore, timing: dict[str, int | float]) -> dict:
+    """The ``store`` block of results.json: what this run took from the store, predicted
+    again and why, and the unreadable lines it moved aside; ``notices`` for the console."""
+    counts = {k: int(timing.get(k, 0)) for k in ("n_from_store", "n_refreshed", "n_retried")}
+    return {"store_version": STORE_VERSION, **counts,
+            "n_rejected_lines": len(store.rejected_lines),
+            "notices": list(store.notices) + resume_notices(counts)}

@@ -88,6 +88,7 @@ def tables(draw):
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+@pytest.mark.filterwarnings("ignore:A single label was found")
 @settings(derandomize=True, max_examples=30, deadline=None)
 @given(table=tables())
 def test_case_and_whitespace_variants_give_the_same_classes(table):
