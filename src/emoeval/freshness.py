@@ -10,7 +10,9 @@ file has a new digest anyway.
 Digests: the text itself, or the bytes of the audio file (sha256). Hashing every clip on
 every rerun would read the whole corpus, so the digests of files are cached in the run's
 folder (``.input-digests.json``) with their size and modification time: a file whose size
-and mtime are unchanged is not read again. Digests never enter the dataset fingerprint.
+and mtime are unchanged is not read again. Digests never enter the dataset fingerprint (which
+already hashes the texts: an edited text is another dataset; a changed audio file is not).
+Records of a version-1 store carry no digest and are taken as fresh.
 """
 
 from __future__ import annotations
