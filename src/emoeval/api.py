@@ -23,9 +23,9 @@ from . import __version__
 from .adapters.base import ModelAdapter, load_adapter
 from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset, metadata_keys
 from .errors import EmoevalError
+from .freshness import store_summary
 from .labels import (LabelMapping, apply_label_options, build_mapping, label_key, label_spellings,
                      load_label_map, parse_merge)
-from .freshness import store_summary
 from .runner import run as run_predictions
 from .scoring import SCHEMA_VERSION, score_table
 from .store import PredictionStore

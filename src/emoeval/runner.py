@@ -22,7 +22,7 @@ from .adapters.base import ModelAdapter
 from .audio import audio_duration, load_audio
 from .datasets.base import Row
 from .errors import SampleError
-from .freshness import ResumePlan, plan_resume
+from .freshness import plan_resume
 from .store import INPUT, OK, UNANSWERED, PredictionStore, Record
 
 ABSTAINED = "abstained: the model gave no score to any label"
