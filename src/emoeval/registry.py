@@ -52,7 +52,7 @@ SCORE_TASKS: dict[str, tuple[str, str]] = {
 
 # task -> "module:function(rows, store, model_labels, dataset_labels, label_map, unmapped)
 # -> detailed table": how `emoeval evaluate` turns stored predictions into the table that
-# the task's scorer reads (classification is built in, see emoeval.api.detailed_table)
+# the task's scorer reads (classification is built in, see emoeval.classification.table)
 EVALUATE_TABLES: dict[str, str] = {
     "generative": "emoeval.generative.scoring:response_table",
     "multilabel": "emoeval.multilabel.scoring:multilabel_table",

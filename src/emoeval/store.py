@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import EmoevalError
+from .results_io import write_json
 
 PREDICTIONS_FILE = "predictions.jsonl"
 MANIFEST_FILE = "store.json"
@@ -64,10 +65,7 @@ class PredictionStore:
                         f"{old.get(what + '_fingerprint')}), not {manifest.get(what + '_spec')!r} "
                         f"({manifest.get(what + '_fingerprint')}); use another --out")
             return
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2)
-        os.replace(tmp, path)
+        write_json(path, manifest)
 
     def _load(self) -> None:
         """Read finished records; cut a partial last line left by a killed process."""

@@ -10,12 +10,12 @@ rater name, and such a file is refused (name that column as a rater column too).
 from __future__ import annotations
 
 import csv
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EmoevalError
+from ..results_io import atomic_path
 
 PREFIX = "user_"
 MAP_COLUMNS = ("raw_name", "anonymous_id")
@@ -86,12 +86,11 @@ def extend_map(mapping: dict[str, str], names: set[str]) -> tuple[dict[str, str]
 
 def _write_rows(path: Path, header: list[str], rows: list[list[str]], delimiter: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, \
+            open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-    os.replace(temporary, path)
 
 
 def _also_file(spec: str, rater_columns: tuple[str, ...], out_dir: Path) -> TableFile:

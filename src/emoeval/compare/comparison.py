@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import strict_json
+from ..results_io import strict_json
 from ..dimensional.scoring import PRED_SUFFIX, TRUE_SUFFIX, map_predictions
 from ..errors import EmoevalError
 from ..metrics.classification import HEADLINE_METRICS, confusion_counts, metrics_from_counts

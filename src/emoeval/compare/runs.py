@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import DETAILED_FILE, load_results
+from ..results_io import DETAILED_FILE, load_results
 from ..errors import EmoevalError
 
 # tasks whose detailed table holds one label and one prediction per sample, so paired tests

@@ -22,6 +22,7 @@ from ..reports.markdown import (
     ci_unit_text,
     finite,
 )
+from ..results_io import write_text
 
 METRIC_NAMES = (("ccc", "CCC"), ("pearson", "Pearson r"), ("spearman", "Spearman rho"),
                 ("mae", "MAE"), ("rmse", "RMSE"))
@@ -194,8 +195,5 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
         lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots] + [""]
     lines += _slices(results) + _answers(results) + _errors(results) + _run(results)
     report = os.path.join(out_dir, REPORT_FILE)
-    tmp = report + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, report)
+    write_text(report, "\n".join(lines) + "\n")
     return [report, *plots]

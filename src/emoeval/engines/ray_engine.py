@@ -74,7 +74,7 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
         return {"model_seconds": 0.0, "n_predicted": 0}
     modality = modality or todo[0].modality
     if candidate_labels is None:
-        from ..api import all_label_names
+        from ..selection import all_label_names
 
         candidate_labels = sorted(set(all_label_names(rows)))
     if modality == "audio" and sampling_rate is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..reports import REPORT_FILE, render_classification, render_markdown
 from ..reports.markdown import ALL_METRICS, _code, _int_text, _table, pct
+from ..results_io import write_text
 
 UNUSABLE_STATUSES = ("ambiguous", "out_of_taxonomy", "invalid")
 STATUS_WORDS = {
@@ -32,10 +33,7 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     core = render_markdown(results, plots=plots)
     text = generative_markdown(results, core, "confusion_matrix.png" in plots)
     report = os.path.join(out_dir, REPORT_FILE)
-    tmp = report + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, report)
+    write_text(report, text)
     return written
 
 

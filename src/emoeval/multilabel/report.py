@@ -5,7 +5,6 @@ in force, per label, and the tuned ones when a tuning split was there).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +25,7 @@ from ..reports.markdown import (
     ci_unit_text,
 )
 from ..reports.plots import plot_per_class
+from ..results_io import write_json, write_text
 
 THRESHOLDS_FILE = "thresholds.json"
 
@@ -212,13 +212,6 @@ def thresholds_record(r: Mapping[str, Any]) -> dict[str, Any]:
             "notes": t.get("notes") or {}}
 
 
-def _write(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     """Write ``report.md``, ``per_class_metrics.png`` and ``thresholds.json``; return paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -227,7 +220,7 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     if plot_path:
         written.append(plot_path)
     report = os.path.join(out_dir, REPORT_FILE)
-    _write(report, render_markdown(results, plotted=plot_path is not None))
+    write_text(report, render_markdown(results, plotted=plot_path is not None))
     thresholds = os.path.join(out_dir, THRESHOLDS_FILE)
-    _write(thresholds, json.dumps(thresholds_record(results), indent=2) + "\n")
+    write_json(thresholds, thresholds_record(results))
     return [report, thresholds, *written]

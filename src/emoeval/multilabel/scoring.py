@@ -31,6 +31,7 @@ from ..metrics.multilabel import (
 )
 from ..metrics.thresholds import ThresholdStrategy, best_threshold, parse_threshold
 from ..scoring import CORE_COLUMNS, is_blank, speaker_groups
+from ..selection import RowSelection, prepare_rows
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
@@ -122,10 +123,6 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     alike (a seeded stratified sample). Sets ``cfg.task_options["tune_split"]``
     so the scorer tunes on the same split.
     """
-    import dataclasses
-
-    from ..api import prepare_rows
-
     if not any(isinstance(r.label, list) for r in rows):
         return []
     options = cfg.task_options
@@ -134,8 +131,8 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
                         options.get("tune_split"))
     if tune is None:
         return []
-    tune_cfg = dataclasses.replace(cfg, split=tune, labels=list(labels))
-    extra, _, _ = prepare_rows(dataset, dataset.rows(tune), tune_cfg)
+    extra, _, _ = prepare_rows(dataset, dataset.rows(tune),
+                               RowSelection.of(cfg, split=tune, labels=list(labels)))
     clash = sorted({r.id for r in rows} & {r.id for r in extra})
     if clash:
         raise EmoevalError(f"sample ids {', '.join(clash[:3])} occur in both {reported!r} and "

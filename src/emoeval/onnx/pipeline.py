@@ -17,7 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..api import EvaluationConfig, evaluate, prepare_rows, run_block, stratified_limit
+from ..evaluation import EvaluationConfig, evaluate
+from ..results_io import run_block
+from ..selection import RowSelection, prepare_rows, stratified_limit
 from ..audio import audio_duration
 from ..datasets.base import DatasetOptions, Row, load_dataset
 from ..errors import EmoevalError
@@ -96,8 +98,7 @@ def evaluation_config(cfg: QuantizeConfig, model: str, out: str,
 def evaluation_rows(cfg: QuantizeConfig) -> list[Row]:
     """The samples every runtime is evaluated on (label options and --limit applied)."""
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
-    rows, _, _ = prepare_rows(dataset, dataset.rows(cfg.split),
-                              evaluation_config(cfg, cfg.model, cfg.out))
+    rows, _, _ = prepare_rows(dataset, dataset.rows(cfg.split), RowSelection.of(cfg))
     return rows
 
 

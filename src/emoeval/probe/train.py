@@ -36,7 +36,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..api import EvaluationConfig, prepare_rows, strict_json
+from ..results_io import write_json
+from ..selection import RowSelection, prepare_rows
 from ..datasets.base import DatasetOptions, Row, has_targets, load_dataset
 from ..errors import EmoevalError
 from ..multilabel.scoring import default_tune_split
@@ -92,13 +93,11 @@ class TrainConfig:
 
 
 def _label_cfg(cfg: TrainConfig, labels: list[str] | None = None,
-               limit: int | None = None) -> EvaluationConfig:
+               limit: int | None = None) -> RowSelection:
     """The label options of ``evaluate``, so ``prepare_rows`` applies them identically."""
-    return EvaluationConfig(model="", dataset=cfg.dataset, out=cfg.out, split=cfg.split,
-                            limit=limit, labels=labels or cfg.labels,
-                            keep_labels=cfg.keep_labels, merge=list(cfg.merge),
-                            label_map=cfg.label_map, seed=cfg.seed,
-                            dataset_options=cfg.dataset_options)
+    return RowSelection(split=cfg.split, limit=limit, labels=labels or cfg.labels,
+                        keep_labels=cfg.keep_labels, merge=list(cfg.merge),
+                        label_map=cfg.label_map, seed=cfg.seed)
 
 
 def choose_splits(available: list[str], cfg: TrainConfig) -> tuple[str | None, str | None]:
@@ -316,10 +315,7 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
         if cv_result else None,
         "command": cfg.command,
     }
-    tmp = os.path.join(cfg.out, PROBE_FILE + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(strict_json(record), f, indent=2)
-    os.replace(tmp, os.path.join(cfg.out, PROBE_FILE))
+    write_json(os.path.join(cfg.out, PROBE_FILE), record)
     if cv_result:
         write_cv_outputs(cfg.out, cv_result, rows, labels, task)
     from .report import write_train_report

@@ -1,7 +1,7 @@
 """Reports rendered from ``results.json`` alone: ``report.md`` and two PNGs.
 
 Reports never recompute metrics or run a model; ``emoeval report`` re-renders them from the
-results dict (see :func:`emoeval.api.render_reports`).
+results dict (see :func:`emoeval.evaluation.render_reports`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # before any pyplot import: reports render headless
 
+from ..results_io import write_text  # noqa: E402
 from .markdown import CONFUSION_PNG, PER_CLASS_PNG, render_markdown  # noqa: E402
 from .plots import plot_confusion_matrix, plot_per_class  # noqa: E402
 
@@ -51,8 +52,5 @@ def render_classification(results: Mapping[str, Any], out_dir: str) -> list[str]
             os.remove(path)
     text = render_markdown(results, plots=plotted)
     report = os.path.join(out_dir, REPORT_FILE)
-    tmp = report + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, report)
+    write_text(report, text)
     return [report, *written]

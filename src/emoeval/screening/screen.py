@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .. import results_io
 from ..errors import EmoevalError
 from ..registry import MODEL_ADAPTERS, parse_spec
 from .candidates import Candidate, model_slug, read_candidates, write_candidates
@@ -182,11 +183,7 @@ def read_json(path: str) -> dict[str, Any] | None:
 
 
 def write_json(path: str, data: Any) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, default=str)
-        f.write("\n")
-    os.replace(tmp, path)
+    results_io.write_json(path, data, default=str)
 
 
 def reusable(stored: dict[str, Any] | None, key: str, cfg: ScreeningConfig) -> bool:

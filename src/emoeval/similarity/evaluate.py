@@ -108,7 +108,7 @@ def check_backend(cfg: SimilarityConfig) -> str:
 
 
 def select_items(cfg: SimilarityConfig) -> list[Item]:
-    from ..api import stratified_limit
+    from ..selection import stratified_limit
 
     check_template(cfg.prompt_template)
     items = read_items(cfg.items, cfg.prompt_template)
@@ -234,7 +234,7 @@ def slice_table(rows: pd.DataFrame, column: str) -> pd.DataFrame:
 def run_similarity(cfg: SimilarityConfig, on_progress: Callable[[int, int], None] | None = None
                    ) -> dict[str, Any]:
     """Run the benchmark into ``cfg.out``; resumes from the store there. Returns summary.json."""
-    from ..api import run_block, strict_json
+    from ..results_io import run_block, strict_json
 
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     backend = check_backend(cfg)
@@ -348,7 +348,7 @@ INTERNAL_COLUMNS = ("majority_present_binary", "split_name", "bucket", "stem")
 
 def write_outputs(out: str, table: pd.DataFrame, headline: pd.DataFrame,
                   summary: dict[str, Any]) -> None:
-    from ..api import strict_json
+    from ..results_io import strict_json, write_json
 
     os.makedirs(out, exist_ok=True)
     leading = [c for c in table.columns if c not in INTERNAL_COLUMNS and c not in (
@@ -363,9 +363,6 @@ def write_outputs(out: str, table: pd.DataFrame, headline: pd.DataFrame,
             pd.DataFrame(rows, columns=[column, *SLICE_METRICS]).to_csv(
                 os.path.join(out, f"metrics_by_{column}.csv"), index=False)
     clean = strict_json(summary)
-    tmp = os.path.join(out, "summary.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(clean, f, indent=2, ensure_ascii=False, allow_nan=False)
-    os.replace(tmp, os.path.join(out, "summary.json"))
+    write_json(os.path.join(out, "summary.json"), clean)
     with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
         f.write(render_report(clean))

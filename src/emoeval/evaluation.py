@@ -1,0 +1,356 @@
+"""Evaluation runs: one model on one dataset (``evaluate``), a list of models
+(``evaluate_models``), or an existing predictions file (``score_file``).
+
+Data flows one way: dataset rows -> model adapter -> label mapping -> prediction store ->
+metrics -> report. The public facade is :mod:`emoeval.api`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .adapters.base import ModelAdapter, load_adapter
+from .classification.table import detailed_table
+from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset
+from .errors import EmoevalError
+from .labels import LabelMapping, build_mapping
+from .results_io import load_results, read_predictions_file, run_block, write_json, write_results
+from .runner import run as run_predictions
+from .scoring import SCHEMA_VERSION, score_table
+from .selection import RowSelection, prepare_rows
+from .store import PredictionStore
+
+
+@dataclass
+class EvaluationConfig:
+    """Everything ``emoeval evaluate`` takes, with the CLI's defaults."""
+
+    model: str
+    dataset: str
+    out: str
+    split: str | None = None
+    limit: int | None = None
+    batch_size: int = 8
+    labels: list[str] | None = None
+    keep_labels: list[str] | None = None
+    merge: list[str] = field(default_factory=list)
+    label_map: str | None = None
+    unmapped: str = "restrict"
+    slice_by: list[str] = field(default_factory=list)
+    seed: int = 0
+    n_resamples: int = 1000
+    dataset_options: DatasetOptions = field(default_factory=DatasetOptions)
+    #: passed to the adapter (e.g. prompt, concurrency, timeout, retries for ``llm:``)
+    adapter_options: dict[str, Any] = field(default_factory=dict)
+    #: torch, or onnx / onnx-int8 to export an ``hf:`` model and run it with ONNX Runtime
+    runtime: str = "torch"
+    #: local (this process), or ray (a Ray cluster; see emoeval.engines)
+    engine: str = "local"
+    #: engine settings, e.g. address, workers, gpus_per_worker for ray
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    #: passed to the task's scorer (e.g. invalid_policy for generative, threshold)
+    task_options: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
+
+
+def evaluation_task(adapter: ModelAdapter, rows: list[Row]) -> str:
+    """dimensional (rows carry continuous targets), generative (the model answers in
+    text), multilabel (label lists) or classification."""
+    if has_targets(rows):
+        return "dimensional"
+    if adapter.output == "text":
+        return "generative"
+    if any(isinstance(r.label, list) for r in rows):
+        return "multilabel"
+    return "classification"
+
+
+def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[Row],
+                     timing: dict[str, Any]) -> dict[str, Any]:
+    latencies = np.array([store.records[r.id].latency_ms for r in rows
+                          if store.records[r.id].latency_ms is not None], dtype=float)
+    eff = dict(adapter.efficiency())
+    eff["samples_per_s"] = (round(timing["n_predicted"] / timing["model_seconds"], 3)
+                            if timing["model_seconds"] > 0 else None)
+    eff["latency_ms_p50"] = round(float(np.percentile(latencies, 50)), 3) if latencies.size else None
+    eff["latency_ms_p95"] = round(float(np.percentile(latencies, 95)), 3) if latencies.size else None
+    eff["note"] = ("model time only (forward passes), per sample amortised over its batch; "
+                   "measured in this run" if timing["n_predicted"] else
+                   "all predictions came from the store: speed from the run that made them")
+    return eff
+
+
+def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | None = None,
+             ) -> dict[str, Any]:
+    """Evaluate one model on one dataset into ``cfg.out``; resumes from the store there."""
+    started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    if cfg.runtime != "torch":
+        from .onnx.runtime import check_runtime
+
+        check_runtime(cfg.runtime)  # a bad --runtime fails before the dataset loads
+    source_spec = cfg.model
+    dataset = load_dataset(cfg.dataset, cfg.dataset_options)
+    all_rows = dataset.rows(cfg.split)
+    # identity of the data as read (before label options and --limit), so a run with a
+    # larger --limit reuses the predictions of a smaller one
+    dataset_fp = dataset.fingerprint(all_rows)
+    rows, labels, label_map = prepare_rows(dataset, all_rows, RowSelection.of(cfg))
+    if cfg.runtime != "torch":
+        from .onnx.runtime import prepare_runtime, runtime_adapter_options
+
+        # export once (cached by model fingerprint), verify on this run's first samples;
+        # torch-bf16 keeps the model and gives its adapter autocast="bf16"
+        cfg.model = prepare_runtime(cfg.model, cfg.runtime, rows)
+        cfg.adapter_options = {**cfg.adapter_options, **runtime_adapter_options(cfg.runtime)}
+    adapter_options = {k: v for k, v in cfg.adapter_options.items() if v is not None}
+    adapter = load_adapter(cfg.model, **adapter_options)
+    if adapter.modality is None:
+        adapter.modality = rows[0].modality
+    if adapter.modality != rows[0].modality:
+        raise EmoevalError(f"{cfg.model} takes {adapter.modality} but {cfg.dataset} holds "
+                           f"{rows[0].modality}; pick a matching model or dataset")
+    adapter.check_rows(rows)  # e.g. a probe refuses the samples it was trained on
+    adapter.set_candidate_labels(labels)
+    task = evaluation_task(adapter, rows)
+    if adapter.output == "values" and task != "dimensional":
+        raise EmoevalError(f"{cfg.model} is a regression model (outputs "
+                           f"{', '.join(adapter.labels) or 'unnamed'}: continuous values) and "
+                           f"{cfg.dataset} has class labels; evaluate it on continuous targets "
+                           "(--target-cols, or a preset such as emobank:)")
+    task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
+    table_options: dict[str, Any] = {}
+    dimensions = None
+    if task == "dimensional":
+        from .dimensional.scoring import parse_range, range_mapping
+
+        range_mapping(cfg.task_options.get("pred_range"), cfg.task_options.get("target_range"))
+        value_range = (parse_range(cfg.task_options.get("target_range"), "--target-range")
+                       or dataset.target_range)
+        if value_range is not None and not cfg.task_options.get("target_range"):
+            # the corpus's scale reaches the scorer too (midpoint of unusable answers)
+            cfg = dataclasses.replace(cfg, task_options={
+                **cfg.task_options, "target_range": f"{value_range[0]:g},{value_range[1]:g}"})
+        dimensions = (list(labels), value_range)
+        adapter.set_dimensions(*dimensions)
+        table_options["value_range"] = value_range
+    tune_rows: list[Row] = []
+    if task == "multilabel":
+        from .multilabel.scoring import tuning_rows
+
+        # per-class thresholds are tuned on another split: predict its rows too (marked by
+        # split; the scorer tunes on them and reports only the requested split)
+        tune_rows = tuning_rows(dataset, rows, labels, cfg)
+    mapping = task_mapping(task, adapter, adapter.labels, labels, label_map, cfg.unmapped)
+    model_fp = model_fingerprint(adapter, mapping)
+    manifest = {"model_spec": cfg.model, "model_fingerprint": model_fp,
+                "dataset_spec": cfg.dataset, "split": cfg.split,
+                "dataset_fingerprint": dataset_fp}
+    with PredictionStore(cfg.out, manifest) as store:
+        total = len(rows) + len(tune_rows)
+        done = [0]
+
+        def progress(n: int) -> None:
+            done[0] += n
+            if on_progress:
+                on_progress(done[0], total)
+
+        if cfg.engine == "local":
+            timing = run_predictions(adapter, rows + tune_rows, store,
+                                     batch_size=cfg.batch_size,
+                                     on_progress=progress)
+        elif cfg.engine == "ray":
+            from .engines.ray_engine import run_with_ray
+
+            # the same rows into the same store: results, resume and reports are identical
+            timing = run_with_ray(cfg.model, dict(adapter_options), rows + tune_rows, store,
+                                  batch_size=cfg.batch_size, on_progress=progress,
+                                  modality=adapter.modality,
+                                  sampling_rate=adapter.sampling_rate,
+                                  candidate_labels=labels, dimensions=dimensions,
+                                  **{k: v for k, v in cfg.engine_options.items()
+                                     if v is not None})
+        else:
+            raise EmoevalError(f"--engine {cfg.engine!r}: use local or ray")
+        # open-vocabulary adapters may have met new labels while predicting
+        seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
+        model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
+        mapping = task_mapping(task, adapter, model_labels, labels, label_map, cfg.unmapped)
+        if task == "classification":
+            table = detailed_table(rows, store, mapping)
+            part = score_table(table, labels, slice_by=cfg.slice_by,
+                               shared_labels=mapping.shared_labels,
+                               n_resamples=cfg.n_resamples, seed=cfg.seed)
+        else:
+            part, table = score_task(task, rows + tune_rows, store, model_labels, labels,
+                                     label_map, cfg, table_options)
+        results = {
+            "schema_version": SCHEMA_VERSION,
+            "task": task,
+            "model": {"spec": cfg.model, "fingerprint": model_fp, "source": source_spec,
+                      "runtime": cfg.runtime},
+            "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
+                        "limit": cfg.limit, "seed": cfg.seed},
+            **part,
+            "label_mapping": mapping.to_dict(),
+            "efficiency": efficiency_block(adapter, store, rows, timing),
+        }
+        results["warnings"] = dataset_warnings(dataset, mapping) + results.get("warnings", [])
+        results["run"] = run_block(cfg.command, started, t0)
+    write_results(cfg.out, results, table)
+    render_reports(cfg.out)
+    return results
+
+
+def task_mapping(task: str, adapter: ModelAdapter, model_labels: list[str], labels: list[str],
+                 label_map: dict[str, str | None], unmapped: str):
+    """Model labels -> dataset labels (a LabelMapping), or, for continuous targets, model
+    outputs -> dimensions (a DimensionMapping with the same reporting face)."""
+    if task == "dimensional":
+        from .dimensional.names import DimensionMapping
+
+        return DimensionMapping(adapter.output, model_labels, labels)
+    return build_mapping(model_labels, labels, label_map, unmapped)
+
+
+def score_task(task: str, rows: list[Row], store: PredictionStore, model_labels: list[str],
+               labels: list[str], label_map: dict[str, str | None], cfg: EvaluationConfig,
+               table_options: dict[str, Any] | None = None
+               ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Build the task's detailed table from the store and score it with the task's scorer.
+    ``table_options`` go to the table builder (e.g. the dimensional value range)."""
+    from .registry import EVALUATE_TABLES, SCORE_TASKS, load_class
+
+    build = load_class(EVALUATE_TABLES[task])
+    scorer, options = task_scorer(task, cfg.task_options)
+    table = build(rows, store, model_labels, labels, label_map, cfg.unmapped,
+                  **(table_options or {}))
+    return scorer(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
+                  n_resamples=cfg.n_resamples, **options)
+
+
+def task_scorer(task: str, task_options: dict[str, Any]) -> tuple[Callable, dict[str, Any]]:
+    """The scorer of ``task`` and the options given for it; an option the task does not
+    take is an error naming the flag."""
+    import inspect
+
+    from .registry import SCORE_TASKS, load_class, parse_spec
+
+    parse_spec(f"{task}:", SCORE_TASKS, "task")
+    scorer = load_class(SCORE_TASKS[task][0])
+    accepted = inspect.signature(scorer).parameters
+    given = {k: v for k, v in task_options.items() if v is not None}
+    foreign = [k for k in given if k not in accepted]
+    if foreign:
+        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise EmoevalError(f"{flags} does not apply to --task {task}")
+    return scorer, given
+
+
+def dataset_warnings(dataset: Dataset, mapping: LabelMapping) -> list[str]:
+    """Files a preset could not read by its naming, and labels the model cannot predict."""
+    warnings = []
+    skipped = list(getattr(dataset, "skipped", []) or [])
+    if skipped:
+        warnings.append(f"{len(skipped)} files in {dataset.spec} do not follow its naming and "
+                        f"were skipped (first: {skipped[0]})")
+    if mapping.unpredictable_dataset_labels:
+        warnings.append("the model cannot predict "
+                        + ", ".join(mapping.unpredictable_dataset_labels)
+                        + ": those samples are misses; see the metrics on shared labels")
+    return warnings
+
+
+def evaluate_models(models_file: str, cfg: EvaluationConfig,
+                    on_progress: Callable[[str, int, int], None] | None = None,
+                    ) -> dict[str, Any]:
+    """Evaluate every candidate of a YAML list (e.g. the screening's candidates.usable.yaml)
+    into ``OUT/<model-slug>/``, then compare them into ``OUT/compare``.
+
+    A candidate that fails to load is recorded and skipped; the others still run.
+    """
+    from .compare import compare_runs
+    from .screening import model_slug, read_candidates
+
+    candidates = read_candidates(models_file)
+    runs, failures = [], {}
+    for candidate in candidates:
+        run_dir = os.path.join(cfg.out, model_slug(candidate.spec))
+        label_map_file = cfg.label_map
+        if candidate.label_map:  # the candidate's own map, as a file the run can record
+            os.makedirs(run_dir, exist_ok=True)
+            label_map_file = write_json(os.path.join(run_dir, "label_map.json"),
+                                        candidate.label_map)
+        one = dataclasses.replace(cfg, model=candidate.spec, out=run_dir,
+                                  label_map=label_map_file)
+        try:
+            evaluate(one, on_progress=(lambda d, t, s=candidate.spec: on_progress(s, d, t))
+                     if on_progress else None)
+            runs.append(run_dir)
+        except EmoevalError as exc:
+            failures[candidate.spec] = str(exc)
+    summary: dict[str, Any] = {"runs": runs, "failures": failures}
+    if len(runs) >= 2:
+        summary["compare"] = compare_runs(runs, os.path.join(cfg.out, "compare"), seed=cfg.seed)
+    write_json(os.path.join(cfg.out, "models.json"),
+               {k: v for k, v in summary.items() if k != "compare"})
+    return summary
+
+
+def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:
+    """Spec + weights + preprocessing (the adapter's parts) + the label map in force."""
+    import hashlib
+
+    h = hashlib.sha256(adapter.fingerprint().encode())
+    h.update(json.dumps(mapping.model_to_dataset, sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def score_file(path: str, out: str, *, task: str = "classification",
+               labels: list[str] | None = None, slice_by: list[str] | None = None,
+               seed: int = 0, n_resamples: int = 1000, command: str = "",
+               **task_options: Any) -> dict[str, Any]:
+    """Score an existing predictions file without a model, with the scorer of ``task``.
+
+    A ``detailed_results.csv`` written by emoeval is itself a valid input.
+    ``task_options`` are the task's own options (``invalid_policy``, ``threshold``, ...);
+    one the task does not take is an error naming it.
+    """
+    started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    scorer, given = task_scorer(task, task_options)
+    table = read_predictions_file(path)
+    if "id" not in table.columns:
+        raise EmoevalError(f"{path} has no 'id' column (columns: {', '.join(table.columns)})")
+    dupes = table["id"][table["id"].duplicated()].unique()
+    if len(dupes):
+        raise EmoevalError(f"duplicate ids in {path}: {', '.join(map(str, dupes[:5]))}")
+    part, scored_table = scorer(table, labels=labels, slice_by=slice_by, seed=seed,
+                                n_resamples=n_resamples, **given)
+    results = {
+        "schema_version": SCHEMA_VERSION,
+        "task": task,
+        "model": {"spec": f"file:{os.path.basename(path)}", "fingerprint": None},
+        "dataset": {"spec": f"file:{path}", "split": None, "fingerprint": None},
+        **part,
+        "label_mapping": None,
+        "efficiency": None,
+        "run": run_block(command, started, t0),
+    }
+    write_results(out, results, scored_table)
+    render_reports(out)
+    return results
+
+
+def render_reports(out: str) -> list[str]:
+    """Re-render report.md and the plots from results.json alone (no model is run)."""
+    from .reports import render_all
+
+    return render_all(load_results(out), out)
