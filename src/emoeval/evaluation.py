@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import json
 import os
 import time
@@ -19,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from .adapters.base import ModelAdapter, load_adapter
-from .classification.table import detailed_table
-from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset
+from .datasets.base import Dataset, DatasetOptions, Row, load_dataset
 from .errors import EmoevalError
-from .labels import LabelMapping, build_mapping
+from .labels import LabelMapping
+from .registry import TASKS, pick_task, task_of_results
 from .results_io import load_results, read_predictions_file, run_block, write_json, write_results
 from .runner import run as run_predictions
-from .scoring import SCHEMA_VERSION, score_table
+from .scoring import SCHEMA_VERSION
 from .selection import RowSelection, prepare_rows
 from .store import PredictionStore
 
@@ -62,18 +64,6 @@ class EvaluationConfig:
     command: str = ""
 
 
-def evaluation_task(adapter: ModelAdapter, rows: list[Row]) -> str:
-    """dimensional (rows carry continuous targets), generative (the model answers in
-    text), multilabel (label lists) or classification."""
-    if has_targets(rows):
-        return "dimensional"
-    if adapter.output == "text":
-        return "generative"
-    if any(isinstance(r.label, list) for r in rows):
-        return "multilabel"
-    return "classification"
-
-
 def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[Row],
                      timing: dict[str, Any]) -> dict[str, Any]:
     latencies = np.array([store.records[r.id].latency_ms for r in rows
@@ -91,111 +81,53 @@ def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[R
 
 def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | None = None,
              ) -> dict[str, Any]:
-    """Evaluate one model on one dataset into ``cfg.out``; resumes from the store there."""
+    """Evaluate one model on one dataset into ``cfg.out``; resumes from the store there.
+
+    The same steps for every task; the task's spec (picked from the rows and the model)
+    supplies what differs. ``cfg`` is left as given."""
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     if cfg.runtime != "torch":
         from .onnx.runtime import check_runtime
 
         check_runtime(cfg.runtime)  # a bad --runtime fails before the dataset loads
-    source_spec = cfg.model
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
     all_rows = dataset.rows(cfg.split)
     # identity of the data as read (before label options and --limit), so a run with a
     # larger --limit reuses the predictions of a smaller one
     dataset_fp = dataset.fingerprint(all_rows)
-    rows, labels, label_map = prepare_rows(dataset, all_rows, RowSelection.of(cfg))
-    if cfg.runtime != "torch":
-        from .onnx.runtime import prepare_runtime, runtime_adapter_options
-
-        # export once (cached by model fingerprint), verify on this run's first samples;
-        # torch-bf16 keeps the model and gives its adapter autocast="bf16"
-        cfg.model = prepare_runtime(cfg.model, cfg.runtime, rows)
-        cfg.adapter_options = {**cfg.adapter_options, **runtime_adapter_options(cfg.runtime)}
-    adapter_options = {k: v for k, v in cfg.adapter_options.items() if v is not None}
-    adapter = load_adapter(cfg.model, **adapter_options)
-    if adapter.modality is None:
-        adapter.modality = rows[0].modality
-    if adapter.modality != rows[0].modality:
-        raise EmoevalError(f"{cfg.model} takes {adapter.modality} but {cfg.dataset} holds "
-                           f"{rows[0].modality}; pick a matching model or dataset")
+    selection = RowSelection.of(cfg)
+    rows, labels, label_map = prepare_rows(dataset, all_rows, selection)
+    model_spec, adapter_options = runtime_model(cfg, rows)
+    adapter = open_adapter(model_spec, adapter_options, rows, cfg.dataset)
     adapter.check_rows(rows)  # e.g. a probe refuses the samples it was trained on
     adapter.set_candidate_labels(labels)
-    task = evaluation_task(adapter, rows)
-    if adapter.output == "values" and task != "dimensional":
-        raise EmoevalError(f"{cfg.model} is a regression model (outputs "
-                           f"{', '.join(adapter.labels) or 'unnamed'}: continuous values) and "
-                           f"{cfg.dataset} has class labels; evaluate it on continuous targets "
-                           "(--target-cols, or a preset such as emobank:)")
-    task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
-    table_options: dict[str, Any] = {}
-    dimensions = None
-    if task == "dimensional":
-        from .dimensional.scoring import parse_range, range_mapping
-
-        range_mapping(cfg.task_options.get("pred_range"), cfg.task_options.get("target_range"))
-        value_range = (parse_range(cfg.task_options.get("target_range"), "--target-range")
-                       or dataset.target_range)
-        if value_range is not None and not cfg.task_options.get("target_range"):
-            # the corpus's scale reaches the scorer too (midpoint of unusable answers)
-            cfg = dataclasses.replace(cfg, task_options={
-                **cfg.task_options, "target_range": f"{value_range[0]:g},{value_range[1]:g}"})
-        dimensions = (list(labels), value_range)
-        adapter.set_dimensions(*dimensions)
-        table_options["value_range"] = value_range
-    tune_rows: list[Row] = []
-    if task == "multilabel":
-        from .multilabel.scoring import tuning_rows
-
-        # per-class thresholds are tuned on another split: predict its rows too (marked by
-        # split; the scorer tunes on them and reports only the requested split)
-        tune_rows = tuning_rows(dataset, rows, labels, cfg)
-    mapping = task_mapping(task, adapter, adapter.labels, labels, label_map, cfg.unmapped)
+    task = pick_task(adapter, rows)
+    task.check_adapter(adapter, model_spec, cfg.dataset)
+    options = task.parse_options(cfg.task_options)  # a stray --invalid-policy fails here
+    setup = task.prepare(dataset, rows, labels, adapter, selection, options)
+    predicted = rows + setup.extra_rows
+    mapping = task.mapping(adapter, adapter.labels, labels, label_map, cfg.unmapped)
     model_fp = model_fingerprint(adapter, mapping)
-    manifest = {"model_spec": cfg.model, "model_fingerprint": model_fp,
+    manifest = {"model_spec": model_spec, "model_fingerprint": model_fp,
                 "dataset_spec": cfg.dataset, "split": cfg.split,
                 "dataset_fingerprint": dataset_fp}
     with PredictionStore(cfg.out, manifest) as store:
-        total = len(rows) + len(tune_rows)
-        done = [0]
-
-        def progress(n: int) -> None:
-            done[0] += n
-            if on_progress:
-                on_progress(done[0], total)
-
-        if cfg.engine == "local":
-            timing = run_predictions(adapter, rows + tune_rows, store,
-                                     batch_size=cfg.batch_size,
-                                     on_progress=progress)
-        elif cfg.engine == "ray":
-            from .engines.ray_engine import run_with_ray
-
-            # the same rows into the same store: results, resume and reports are identical
-            timing = run_with_ray(cfg.model, dict(adapter_options), rows + tune_rows, store,
-                                  batch_size=cfg.batch_size, on_progress=progress,
-                                  modality=adapter.modality,
-                                  sampling_rate=adapter.sampling_rate,
-                                  candidate_labels=labels, dimensions=dimensions,
-                                  **{k: v for k, v in cfg.engine_options.items()
-                                     if v is not None})
-        else:
-            raise EmoevalError(f"--engine {cfg.engine!r}: use local or ray")
+        timing = predict(cfg, model_spec, adapter_options, adapter, predicted, store,
+                         labels, setup.dimensions, on_progress)
         # open-vocabulary adapters may have met new labels while predicting
         seen = {k for r in rows if store.records[r.id].scores for k in store.records[r.id].scores}
         model_labels = list(adapter.labels) + sorted(seen - set(adapter.labels))
-        mapping = task_mapping(task, adapter, model_labels, labels, label_map, cfg.unmapped)
-        if task == "classification":
-            table = detailed_table(rows, store, mapping)
-            part = score_table(table, labels, slice_by=cfg.slice_by,
-                               shared_labels=mapping.shared_labels,
-                               n_resamples=cfg.n_resamples, seed=cfg.seed)
-        else:
-            part, table = score_task(task, rows + tune_rows, store, model_labels, labels,
-                                     label_map, cfg, table_options)
+        mapping = task.mapping(adapter, model_labels, labels, label_map, cfg.unmapped)
+        table = task.build_table(predicted, store, mapping, model_labels=model_labels,
+                                 labels=labels, label_map=label_map, unmapped=cfg.unmapped,
+                                 **setup.table_options)
+        part, table = task.score(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
+                                 n_resamples=cfg.n_resamples, options=setup.options,
+                                 mapping=mapping)
         results = {
             "schema_version": SCHEMA_VERSION,
-            "task": task,
-            "model": {"spec": cfg.model, "fingerprint": model_fp, "source": source_spec,
+            "task": task.name,
+            "model": {"spec": model_spec, "fingerprint": model_fp, "source": cfg.model,
                       "runtime": cfg.runtime},
             "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
                         "limit": cfg.limit, "seed": cfg.seed},
@@ -210,15 +142,68 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     return results
 
 
+def runtime_model(cfg: EvaluationConfig, rows: list[Row]) -> tuple[str, dict[str, Any]]:
+    """The model spec and adapter options to load for ``cfg.runtime``: for onnx runtimes the
+    exported model (export once, cached by model fingerprint, verified on this run's first
+    samples); torch-bf16 keeps the model and gives its adapter autocast="bf16"."""
+    model_spec, options = cfg.model, dict(cfg.adapter_options)
+    if cfg.runtime != "torch":
+        from .onnx.runtime import prepare_runtime, runtime_adapter_options
+
+        model_spec = prepare_runtime(cfg.model, cfg.runtime, rows)
+        options.update(runtime_adapter_options(cfg.runtime))
+    return model_spec, {k: v for k, v in options.items() if v is not None}
+
+
+def open_adapter(model_spec: str, adapter_options: dict[str, Any], rows: list[Row],
+                 dataset_spec: str) -> ModelAdapter:
+    """The model's adapter, checked against the rows' modality."""
+    adapter = load_adapter(model_spec, **adapter_options)
+    if adapter.modality is None:
+        adapter.modality = rows[0].modality
+    if adapter.modality != rows[0].modality:
+        raise EmoevalError(f"{model_spec} takes {adapter.modality} but {dataset_spec} holds "
+                           f"{rows[0].modality}; pick a matching model or dataset")
+    return adapter
+
+
+def predict(cfg: EvaluationConfig, model_spec: str, adapter_options: dict[str, Any],
+            adapter: ModelAdapter, rows: list[Row], store: PredictionStore,
+            labels: list[str], dimensions: Any,
+            on_progress: Callable[[int, int], None] | None) -> dict[str, Any]:
+    """Predict every row not yet in ``store`` with ``cfg.engine``; the runner's timing."""
+    done = [0]
+
+    def progress(n: int) -> None:
+        done[0] += n
+        if on_progress:
+            on_progress(done[0], len(rows))
+
+    if cfg.engine == "local":
+        return run_predictions(adapter, rows, store, batch_size=cfg.batch_size,
+                               on_progress=progress)
+    if cfg.engine == "ray":
+        from .engines.ray_engine import run_with_ray
+
+        # the same rows into the same store: results, resume and reports are identical
+        return run_with_ray(model_spec, dict(adapter_options), rows, store,
+                            batch_size=cfg.batch_size, on_progress=progress,
+                            modality=adapter.modality, sampling_rate=adapter.sampling_rate,
+                            candidate_labels=labels, dimensions=dimensions,
+                            **{k: v for k, v in cfg.engine_options.items() if v is not None})
+    raise EmoevalError(f"--engine {cfg.engine!r}: use local or ray")
+
+
+def evaluation_task(adapter: ModelAdapter, rows: list[Row]) -> str:
+    """The name of the task a run of ``adapter`` on ``rows`` is (see registry.pick_task)."""
+    return pick_task(adapter, rows).name
+
+
 def task_mapping(task: str, adapter: ModelAdapter, model_labels: list[str], labels: list[str],
                  label_map: dict[str, str | None], unmapped: str):
     """Model labels -> dataset labels (a LabelMapping), or, for continuous targets, model
     outputs -> dimensions (a DimensionMapping with the same reporting face)."""
-    if task == "dimensional":
-        from .dimensional.names import DimensionMapping
-
-        return DimensionMapping(adapter.output, model_labels, labels)
-    return build_mapping(model_labels, labels, label_map, unmapped)
+    return TASKS.load(task).mapping(adapter, model_labels, labels, label_map, unmapped)
 
 
 def score_task(task: str, rows: list[Row], store: PredictionStore, model_labels: list[str],
@@ -227,32 +212,21 @@ def score_task(task: str, rows: list[Row], store: PredictionStore, model_labels:
                ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Build the task's detailed table from the store and score it with the task's scorer.
     ``table_options`` go to the table builder (e.g. the dimensional value range)."""
-    from .registry import EVALUATE_TABLES, SCORE_TASKS, load_class
-
-    build = load_class(EVALUATE_TABLES[task])
-    scorer, options = task_scorer(task, cfg.task_options)
-    table = build(rows, store, model_labels, labels, label_map, cfg.unmapped,
-                  **(table_options or {}))
-    return scorer(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
-                  n_resamples=cfg.n_resamples, **options)
+    spec = TASKS.load(task)
+    options = spec.parse_options(cfg.task_options)
+    table = spec.build_table(rows, store, None, model_labels=model_labels, labels=labels,
+                             label_map=label_map, unmapped=cfg.unmapped,
+                             **(table_options or {}))
+    return spec.score(table, labels=labels, slice_by=cfg.slice_by, seed=cfg.seed,
+                      n_resamples=cfg.n_resamples, options=options)
 
 
 def task_scorer(task: str, task_options: dict[str, Any]) -> tuple[Callable, dict[str, Any]]:
-    """The scorer of ``task`` and the options given for it; an option the task does not
-    take is an error naming the flag."""
-    import inspect
-
-    from .registry import SCORE_TASKS, load_class, parse_spec
-
-    parse_spec(f"{task}:", SCORE_TASKS, "task")
-    scorer = load_class(SCORE_TASKS[task][0])
-    accepted = inspect.signature(scorer).parameters
-    given = {k: v for k, v in task_options.items() if v is not None}
-    foreign = [k for k in given if k not in accepted]
-    if foreign:
-        flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
-        raise EmoevalError(f"{flags} does not apply to --task {task}")
-    return scorer, given
+    """The scorer of ``task`` with the options given for it bound, and those options; an
+    option the task does not take is an error naming the flag."""
+    spec = TASKS.load(task)
+    options = spec.parse_options(task_options)
+    return functools.partial(spec.score, options=options), spec.given_options(options)
 
 
 def dataset_warnings(dataset: Dataset, mapping: LabelMapping) -> list[str]:
@@ -307,8 +281,6 @@ def evaluate_models(models_file: str, cfg: EvaluationConfig,
 
 def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:
     """Spec + weights + preprocessing (the adapter's parts) + the label map in force."""
-    import hashlib
-
     h = hashlib.sha256(adapter.fingerprint().encode())
     h.update(json.dumps(mapping.model_to_dataset, sort_keys=True).encode())
     return h.hexdigest()[:16]
@@ -325,15 +297,16 @@ def score_file(path: str, out: str, *, task: str = "classification",
     one the task does not take is an error naming it.
     """
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
-    scorer, given = task_scorer(task, task_options)
+    spec = TASKS.load(task)
+    options = spec.parse_options(task_options)
     table = read_predictions_file(path)
     if "id" not in table.columns:
         raise EmoevalError(f"{path} has no 'id' column (columns: {', '.join(table.columns)})")
     dupes = table["id"][table["id"].duplicated()].unique()
     if len(dupes):
         raise EmoevalError(f"duplicate ids in {path}: {', '.join(map(str, dupes[:5]))}")
-    part, scored_table = scorer(table, labels=labels, slice_by=slice_by, seed=seed,
-                                n_resamples=n_resamples, **given)
+    part, scored_table = spec.score(table, labels=labels, slice_by=slice_by, seed=seed,
+                                    n_resamples=n_resamples, options=options)
     results = {
         "schema_version": SCHEMA_VERSION,
         "task": task,
@@ -351,6 +324,5 @@ def score_file(path: str, out: str, *, task: str = "classification",
 
 def render_reports(out: str) -> list[str]:
     """Re-render report.md and the plots from results.json alone (no model is run)."""
-    from .reports import render_all
-
-    return render_all(load_results(out), out)
+    results = load_results(out)
+    return task_of_results(results).render(results, out)

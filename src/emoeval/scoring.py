@@ -133,7 +133,7 @@ def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None
     """``emoeval score --task classification``: the results part and the table as scored.
 
     Every task scorer has this signature (task-specific options as extra keyword
-    arguments) and is registered in :data:`emoeval.registry.SCORE_TASKS`.
+    arguments); the task specs (:data:`emoeval.registry.TASKS`) call it.
     """
     for col in ("id", "label", "prediction"):
         if col not in table.columns:

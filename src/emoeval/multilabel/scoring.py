@@ -126,19 +126,30 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     if not any(isinstance(r.label, list) for r in rows):
         return []
     options = cfg.task_options
-    reported = cfg.split or next((r.split for r in rows if r.split), None)
-    tune = tuning_split(dataset.splits(), reported, options.get("threshold"),
-                        options.get("tune_split"))
+    extra, tune = tuning_split_rows(dataset, rows, labels, RowSelection.of(cfg),
+                                    options.get("threshold"), options.get("tune_split"))
+    if tune is not None:
+        options["tune_split"] = tune
+    return extra
+
+
+def tuning_split_rows(dataset: Any, rows: list, labels: list[str], selection: RowSelection,
+                      threshold: str | float | None, tune_split: str | None
+                      ) -> tuple[list, str | None]:
+    """The rows of the tuning split (``tune_split``, else the dataset's validation split)
+    selected like the reported ones, and that split's name; ``([], None)`` when the
+    threshold needs no tuning. Changes nothing it is given."""
+    reported = selection.split or next((r.split for r in rows if r.split), None)
+    tune = tuning_split(dataset.splits(), reported, threshold, tune_split)
     if tune is None:
-        return []
+        return [], None
     extra, _, _ = prepare_rows(dataset, dataset.rows(tune),
-                               RowSelection.of(cfg, split=tune, labels=list(labels)))
+                               RowSelection.of(selection, split=tune, labels=list(labels)))
     clash = sorted({r.id for r in rows} & {r.id for r in extra})
     if clash:
         raise EmoevalError(f"sample ids {', '.join(clash[:3])} occur in both {reported!r} and "
                            f"the tuning split {tune!r}; ids must be unique across the two")
-    options["tune_split"] = tune
-    return extra
+    return extra, tune
 
 
 # --------------------------------------------------------------------------- thresholds

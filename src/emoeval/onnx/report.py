@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results_io import DETAILED_FILE, load_results, write_json
+from ..results_io import DETAILED_FILE, load_results, write_json, write_text
 from ..store import MANIFEST_FILE, PredictionStore
 
 RUN_NAMES = ("torch", "onnx-fp32", "onnx-int8")
@@ -109,8 +109,7 @@ def write_outputs(out: str, summary: dict[str, Any]) -> list[str]:
     json_path = os.path.join(out, JSON_FILE)
     write_json(json_path, summary)
     md_path = os.path.join(out, MARKDOWN_FILE)
-    with open(md_path, "w", encoding="utf-8") as f:
-        f.write(render_markdown(summary))
+    write_text(md_path, render_markdown(summary))
     return [json_path, md_path]
 
 

@@ -121,8 +121,5 @@ def record_verdict(folder: str, key: dict[str, Any], verification: dict[str, Any
     path = os.path.join(folder, VERDICTS_FILE)
     try:
         write_json(path, {"format": VERDICT_FORMAT, "verdicts": kept}, indent=1)
-    except OSError:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
+    except OSError:  # a cache: an unwritable folder only costs a verification next time
+        pass

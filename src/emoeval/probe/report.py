@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from ..reports.markdown import _code, _duration, _params, _table
+from ..results_io import write_text
 
 FOLD_NAMES = {"balanced_accuracy": "UA (balanced accuracy)", "accuracy": "WA (accuracy)",
               "f1_macro": "macro F1", "roc_auc_micro": "micro ROC-AUC",
@@ -133,7 +134,4 @@ def render_train_report(record: dict[str, Any]) -> str:
 
 
 def write_train_report(out: str, record: dict[str, Any]) -> str:
-    path = os.path.join(out, "train_report.md")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(render_train_report(record))
-    return path
+    return write_text(os.path.join(out, "train_report.md"), render_train_report(record))

@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..results_io import write_json
+from ..results_io import write_csv, write_json
 from ..selection import RowSelection, prepare_rows
 from ..datasets.base import DatasetOptions, Row, has_targets, load_dataset
 from ..errors import EmoevalError
@@ -285,9 +285,9 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
         tune_metrics = fold_metrics(targets(tune_rows),
                                     head.scores(embedded.matrix([r.id for r in tune_rows])),
                                     labels, task)
-    with open(os.path.join(cfg.out, TRAINED_ON_FILE), "w", encoding="utf-8") as f:
-        json.dump({"train": [[r.id, sample_digest(r)] for r in rows],
-                   "tune": [[r.id, sample_digest(r)] for r in tune_rows]}, f)
+    write_json(os.path.join(cfg.out, TRAINED_ON_FILE),
+               {"train": [[r.id, sample_digest(r)] for r in rows],
+                "tune": [[r.id, sample_digest(r)] for r in tune_rows]}, indent=None)
     backbone_eff = backbone.efficiency()
     errors = {**bad_targets, **embedded.errors}
     record = {
@@ -361,10 +361,9 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
         rec["fold"] = result["fold_of"][i]
         rec.update({k: v for k, v in r.metadata.items()})
         records.append(rec)
-    pd.DataFrame.from_records(records).to_csv(os.path.join(out, CV_PREDICTIONS), index=False)
-    with open(os.path.join(out, CV_FILE), "w", encoding="utf-8") as f:
-        json.dump(strict_json({k: v for k, v in result.items()
-                               if k not in ("oof_scores", "fold_of")}), f, indent=2)
+    write_csv(os.path.join(out, CV_PREDICTIONS), pd.DataFrame.from_records(records))
+    write_json(os.path.join(out, CV_FILE),
+               {k: v for k, v in result.items() if k not in ("oof_scores", "fold_of")})
 
 
 def load_record(folder: str) -> dict[str, Any]:

@@ -25,11 +25,9 @@ __all__ = ["REPORT_FILE", "render_all", "render_classification", "render_markdow
 
 def render_all(results: Mapping[str, Any], out_dir: str) -> list[str]:
     """Render the reports of any task: the renderer registered for ``results["task"]``."""
-    from ..registry import REPORT_RENDERERS, load_class
+    from ..registry import task_of_results
 
-    task = results.get("task") or "classification"
-    target = REPORT_RENDERERS.get(task, REPORT_RENDERERS["classification"])
-    return load_class(target)(results, out_dir)
+    return task_of_results(results).render(results, out_dir)
 
 
 def render_classification(results: Mapping[str, Any], out_dir: str) -> list[str]:

@@ -279,8 +279,7 @@ def write_outputs(out: str, entries: list[dict[str, Any]], candidates: list[Cand
     from .report import render_markdown
 
     write_json(os.path.join(out, SCREENING_JSON), entries)
-    with open(os.path.join(out, SCREENING_MD), "w", encoding="utf-8") as f:
-        f.write(render_markdown(entries, context))
+    results_io.write_text(os.path.join(out, SCREENING_MD), render_markdown(entries, context))
     kept = [(c, e) for c, e in zip(candidates, entries) if e["recommendation"] == "keep"]
     write_candidates(
         os.path.join(out, USABLE_YAML), [c for c, _ in kept],

@@ -348,7 +348,7 @@ INTERNAL_COLUMNS = ("majority_present_binary", "split_name", "bucket", "stem")
 
 def write_outputs(out: str, table: pd.DataFrame, headline: pd.DataFrame,
                   summary: dict[str, Any]) -> None:
-    from ..results_io import strict_json, write_json
+    from ..results_io import strict_json, write_csv, write_json, write_text
 
     os.makedirs(out, exist_ok=True)
     leading = [c for c in table.columns if c not in INTERNAL_COLUMNS and c not in (
@@ -356,13 +356,12 @@ def write_outputs(out: str, table: pd.DataFrame, headline: pd.DataFrame,
         "item_id", "tie", "in_headline")]
     ordered = [*leading, "audio_path", "prompt", "similarity", "pred_present", "ok", "error",
                "response_key", "item_id", "tie", "in_headline"]
-    table[ordered].to_csv(os.path.join(out, "predictions.csv"), index=False)
+    write_csv(os.path.join(out, "predictions.csv"), table[ordered])
     for column in summary["slices"]:
         rows = summary.get(f"by_{column}") or []
         if rows:
-            pd.DataFrame(rows, columns=[column, *SLICE_METRICS]).to_csv(
-                os.path.join(out, f"metrics_by_{column}.csv"), index=False)
+            write_csv(os.path.join(out, f"metrics_by_{column}.csv"),
+                      pd.DataFrame(rows, columns=[column, *SLICE_METRICS]))
     clean = strict_json(summary)
     write_json(os.path.join(out, "summary.json"), clean)
-    with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
-        f.write(render_report(clean))
+    write_text(os.path.join(out, "report.md"), render_report(clean))
