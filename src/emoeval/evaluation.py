@@ -27,7 +27,7 @@ from .labels import LabelMapping
 from .registry import TASKS, pick_task, task_of_results
 from .results_io import load_results, read_predictions_file, run_block, write_json, write_results
 from .runner import run as run_predictions
-from .scoring import SCHEMA_VERSION
+from .results import SCHEMA_VERSION, with_schema_keys
 from .selection import RowSelection, prepare_rows
 from .store import PredictionStore
 
@@ -137,6 +137,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         }
         results["warnings"] = dataset_warnings(dataset, mapping) + results.get("warnings", [])
         results["run"] = run_block(cfg.command, started, t0)
+    with_schema_keys(results)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)
     return results
@@ -275,7 +276,8 @@ def evaluate_models(models_file: str, cfg: EvaluationConfig,
     if len(runs) >= 2:
         summary["compare"] = compare_runs(runs, os.path.join(cfg.out, "compare"), seed=cfg.seed)
     write_json(os.path.join(cfg.out, "models.json"),
-               {k: v for k, v in summary.items() if k != "compare"})
+               {"schema_version": SCHEMA_VERSION,
+                **{k: v for k, v in summary.items() if k != "compare"}})
     return summary
 
 
@@ -317,6 +319,7 @@ def score_file(path: str, out: str, *, task: str = "classification",
         "efficiency": None,
         "run": run_block(command, started, t0),
     }
+    with_schema_keys(results)
     write_results(out, results, scored_table)
     render_reports(out)
     return results

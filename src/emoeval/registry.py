@@ -52,10 +52,7 @@ class Registry(Mapping[str, tuple[str, str]]):
     def check(self, name: str) -> str:
         """``name`` if registered, else an error naming the closest registered name."""
         if name not in self._entries:
-            close = difflib.get_close_matches(name, list(self._entries), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise EmoevalError(f"unknown {self.kind} {name!r}{hint} "
-                               f"Known: {', '.join(self._entries)}")
+            raise unknown_name(self.kind, name, list(self._entries))
         return name
 
     def parse(self, raw: str) -> "Spec":
@@ -161,11 +158,17 @@ def parse_spec(raw: str, table: Mapping[str, tuple[str, str]], kind: str) -> Spe
             f"{kind} spec {raw!r} has no '<name>:' prefix; use one of "
             f"{', '.join(n + ':' for n in table)} (see `emoeval {kind}s`)")
     if name not in table:
-        close = difflib.get_close_matches(name, list(table), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise EmoevalError(
-            f"unknown {kind} {name!r} in {raw!r}{hint} Known: {', '.join(table)}")
+        raise unknown_name(kind, name, list(table), raw)
     return Spec(name=name, argument=argument, raw=raw)
+
+
+def unknown_name(kind: str, name: str, known: list[str], raw: str | None = None
+                 ) -> EmoevalError:
+    """The error for a name nobody registered, with the closest registered one."""
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    where = f" in {raw!r}" if raw is not None else ""
+    return EmoevalError(f"unknown {kind} {name!r}{where}{hint} Known: {', '.join(known)}")
 
 
 def load_class(target: str):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import EmoevalError
+from .results import check_results, schema_version
 
 RESULTS_FILE = "results.json"
 DETAILED_FILE = "detailed_results.csv"
@@ -99,7 +100,9 @@ def strict_json(value: Any) -> Any:
 
 
 def write_results(out: str, results: dict[str, Any], table: pd.DataFrame) -> None:
-    """``detailed_results.csv`` and ``results.json`` into ``out``."""
+    """``detailed_results.csv`` and ``results.json`` into ``out``; results that lack a core
+    key are a bug and raise before anything is written."""
+    check_results(results)
     os.makedirs(out, exist_ok=True)
     write_csv(os.path.join(out, DETAILED_FILE), table)
     write_json(os.path.join(out, RESULTS_FILE), results)
@@ -111,7 +114,9 @@ def load_results(out: str) -> dict[str, Any]:
         raise EmoevalError(f"{out} holds no {RESULTS_FILE}: run `emoeval evaluate` or "
                            "`emoeval score` into it first")
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        results = json.load(f)
+    schema_version(results, path)  # 1.0 and 2 are read alike; another version is refused
+    return results
 
 
 def read_predictions_file(path: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import pandas as pd
 
@@ -62,8 +62,8 @@ class TaskSetup:
 class Task:
     """One task: its options, how it recognises its runs, and run -> table -> score -> report.
 
-    Subclasses set ``name``, ``description`` and ``options`` and implement ``build_table``,
-    ``score`` and ``render``; the other hooks have defaults that suit label tasks.
+    Subclasses set ``name``, ``description``, ``options``, ``scorer``, ``table_builder`` and
+    ``renderer``; every hook has a default that suits label tasks and may be overridden.
     """
 
     name: ClassVar[str] = ""
@@ -73,6 +73,14 @@ class Task:
     options: ClassVar[type] = NoOptions
     #: picked when no other task recognises a run (classification)
     fallback: ClassVar[bool] = False
+    #: the scorer: ``(table, *, labels, slice_by, seed, n_resamples, **options)`` ->
+    #: (results part, table as scored); set as ``staticmethod(fn)``
+    scorer: ClassVar[Callable[..., tuple[dict[str, Any], pd.DataFrame]] | None] = None
+    #: the detailed table from the store: ``(rows, store, model_labels, labels, label_map,
+    #: unmapped, **table_options)``; set as ``staticmethod(fn)``
+    table_builder: ClassVar[Callable[..., pd.DataFrame] | None] = None
+    #: ``"module:function(results, out_dir) -> paths"``, imported only to render (plots)
+    renderer: ClassVar[str] = ""
 
     # ------------------------------------------------------------------ options
 
@@ -123,15 +131,19 @@ class Task:
                     labels: list[str], label_map: dict[str, str | None], unmapped: str,
                     **table_options: Any) -> pd.DataFrame:
         """The detailed table (``detailed_results.csv``) from the prediction store."""
-        raise NotImplementedError
+        return self.table_builder(rows, store, model_labels, labels, label_map, unmapped,
+                                  **table_options)
 
     def score(self, table: pd.DataFrame, *, labels: list[str] | None,
               slice_by: list[str] | None, seed: int, n_resamples: int, options: Any,
               mapping: Any = None
               ) -> tuple[dict[str, Any], pd.DataFrame]:
         """The results part and the table as scored; ``mapping`` is None for ``score``."""
-        raise NotImplementedError
+        return self.scorer(table, labels=labels, slice_by=slice_by, seed=seed,
+                           n_resamples=n_resamples, **self.given_options(options))
 
     def render(self, results: Mapping[str, Any], out_dir: str) -> list[str]:
         """Write the task's report files into ``out_dir``; return their paths."""
-        raise NotImplementedError
+        from .registry import load_class
+
+        return load_class(self.renderer)(results, out_dir)

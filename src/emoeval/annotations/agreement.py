@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import EmoevalError
 from ..metrics import agreement as agree
+from ..results import SCHEMA_VERSION
 from . import outputs
 from .shapes import RatingTable, is_cremad_spec, read_counts, read_cremad_votes, read_long
 from .statistics import (
@@ -31,7 +32,6 @@ from .statistics import (
     table_statistics,
 )
 
-SCHEMA_VERSION = 1
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.md"
 LABELS_FILE = "benchmark_labels.csv"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -16,6 +15,7 @@ class ClassificationTask(Task):
     name = "classification"
     description = "single-label: id, label, prediction (+ score_<label>)"
     fallback = True  # a run no other task recognises is single-label classification
+    renderer = "emoeval.reports:render_classification"
 
     def build_table(self, rows: list, store: Any, mapping: Any, **_: Any) -> pd.DataFrame:
         return detailed_table(rows, store, mapping)
@@ -31,11 +31,6 @@ class ClassificationTask(Task):
         return score_table(table, list(labels or []), slice_by=slice_by,
                            shared_labels=mapping.shared_labels, n_resamples=n_resamples,
                            seed=seed), table
-
-    def render(self, results: Mapping[str, Any], out_dir: str) -> list[str]:
-        from ..reports import render_classification
-
-        return render_classification(results, out_dir)
 
 
 TASK = ClassificationTask()

@@ -22,7 +22,8 @@ from ..dimensional.scoring import PRED_SUFFIX, TRUE_SUFFIX, map_predictions
 from ..errors import EmoevalError
 from ..metrics.classification import HEADLINE_METRICS, confusion_counts, metrics_from_counts
 from ..metrics.dimensional import dimension_metrics
-from ..scoring import SCHEMA_VERSION, speaker_groups
+from ..results import SCHEMA_VERSION
+from ..scoring import speaker_groups
 from .metrics import RankMetric, flat_metrics, metric_interval, metric_value, resolve_rank_metric
 from .paired import (DETECTABLE_SE_MULTIPLE, PAIRED_DIMENSIONAL_METRICS, holm, mcnemar_test,
                      paired_bootstrap, paired_dimensional_bootstrap)

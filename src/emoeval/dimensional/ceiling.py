@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import EmoevalError
 from ..metrics.dimensional import ccc
+from ..results import SCHEMA_VERSION
 from ..results_io import write_json, write_text
 
 DEFAULT_DIMENSIONS = ("V", "A", "D")
@@ -101,7 +102,7 @@ def write_ceiling(ceiling: dict[str, Any], out_dir: str, source: str) -> list[st
 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     json_path = Path(out_dir) / "human_ceiling.json"
-    write_json(json_path, {"source": source, **ceiling})
+    write_json(json_path, {"schema_version": SCHEMA_VERSION, "source": source, **ceiling})
     rows = []
     for dim, values in ceiling["dimensions"].items():
         value, error = finite(values["ccc"]), finite(values["mae"])

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import pandas as pd
 
 from ..datasets.base import has_targets
 from ..task import INVALID_POLICY_HELP, Task, TaskSetup, option
@@ -30,6 +27,9 @@ class DimensionalTask(Task):
     description = ("continuous targets: id, <dim>_true, <dim>_pred; --pred-range, "
                    "--target-range")
     options = DimensionalOptions
+    scorer = staticmethod(score_dimensional)
+    table_builder = staticmethod(dimensional_table)
+    renderer = "emoeval.dimensional.report:render"
 
     def matches(self, adapter: Any, rows: list) -> bool:
         return has_targets(rows)
@@ -55,24 +55,6 @@ class DimensionalTask(Task):
                 label_map: dict[str, str | None], unmapped: str) -> DimensionMapping:
         """Model outputs -> dimensions (a DimensionMapping, with a LabelMapping's face)."""
         return DimensionMapping(adapter.output, model_labels, labels)
-
-    def build_table(self, rows: list, store: Any, mapping: Any, *, model_labels: list[str],
-                    labels: list[str], label_map: dict[str, str | None], unmapped: str,
-                    **table_options: Any) -> pd.DataFrame:
-        return dimensional_table(rows, store, model_labels, labels, label_map, unmapped,
-                                 **table_options)
-
-    def score(self, table: pd.DataFrame, *, labels: list[str] | None,
-              slice_by: list[str] | None, seed: int, n_resamples: int, options: Any,
-              mapping: Any = None
-              ) -> tuple[dict[str, Any], pd.DataFrame]:
-        return score_dimensional(table, labels=labels, slice_by=slice_by, seed=seed,
-                                 n_resamples=n_resamples, **self.given_options(options))
-
-    def render(self, results: Mapping[str, Any], out_dir: str) -> list[str]:
-        from .report import render
-
-        return render(results, out_dir)
 
 
 TASK = DimensionalTask()

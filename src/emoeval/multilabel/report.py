@@ -25,6 +25,7 @@ from ..reports.markdown import (
     ci_unit_text,
 )
 from ..reports.plots import plot_per_class
+from ..results import SCHEMA_VERSION
 from ..results_io import write_json, write_text
 
 THRESHOLDS_FILE = "thresholds.json"
@@ -206,7 +207,8 @@ def render_markdown(r: Mapping[str, Any], plotted: bool) -> str:
 
 def thresholds_record(r: Mapping[str, Any]) -> dict[str, Any]:
     t = r.get("threshold") or {}
-    return {"strategy": t.get("strategy"), "tune_split": t.get("tune_split"),
+    return {"schema_version": SCHEMA_VERSION,
+            "strategy": t.get("strategy"), "tune_split": t.get("tune_split"),
             "target_precision": t.get("target_precision"),
             "thresholds": t.get("thresholds"), "tuned_thresholds": t.get("tuned_thresholds"),
             "notes": t.get("notes") or {}}

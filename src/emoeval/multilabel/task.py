@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import pandas as pd
 
 from ..task import Task, TaskSetup, option
 from .scoring import multilabel_table, score_multilabel, tuning_split_rows
@@ -26,6 +23,9 @@ class MultilabelTask(Task):
     name = "multilabel"
     description = "multi-label: id, labels, score_<label>; --threshold"
     options = MultilabelOptions
+    scorer = staticmethod(score_multilabel)
+    table_builder = staticmethod(multilabel_table)
+    renderer = "emoeval.multilabel.report:render"
 
     def matches(self, adapter: Any, rows: list) -> bool:
         return any(isinstance(r.label, list) for r in rows)
@@ -39,24 +39,6 @@ class MultilabelTask(Task):
         if extra:
             options = dataclasses.replace(options, tune_split=tune)
         return TaskSetup(options=options, extra_rows=extra)
-
-    def build_table(self, rows: list, store: Any, mapping: Any, *, model_labels: list[str],
-                    labels: list[str], label_map: dict[str, str | None], unmapped: str,
-                    **table_options: Any) -> pd.DataFrame:
-        return multilabel_table(rows, store, model_labels, labels, label_map, unmapped,
-                                **table_options)
-
-    def score(self, table: pd.DataFrame, *, labels: list[str] | None,
-              slice_by: list[str] | None, seed: int, n_resamples: int, options: Any,
-              mapping: Any = None
-              ) -> tuple[dict[str, Any], pd.DataFrame]:
-        return score_multilabel(table, labels=labels, slice_by=slice_by, seed=seed,
-                                n_resamples=n_resamples, **self.given_options(options))
-
-    def render(self, results: Mapping[str, Any], out_dir: str) -> list[str]:
-        from .report import render
-
-        return render(results, out_dir)
 
 
 TASK = MultilabelTask()

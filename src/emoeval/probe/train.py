@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..results import SCHEMA_VERSION
 from ..results_io import write_csv, write_json
 from ..selection import RowSelection, prepare_rows
 from ..datasets.base import DatasetOptions, Row, has_targets, load_dataset
@@ -291,6 +292,7 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
     backbone_eff = backbone.efficiency()
     errors = {**bad_targets, **embedded.errors}
     record = {
+        "schema_version": SCHEMA_VERSION,
         "format": 1,
         "backbone": {**backbone.describe(), "fingerprint": fingerprint, **{
             f"backbone_{k}": v for k, v in backbone_eff.items()}},
@@ -363,7 +365,8 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
         records.append(rec)
     write_csv(os.path.join(out, CV_PREDICTIONS), pd.DataFrame.from_records(records))
     write_json(os.path.join(out, CV_FILE),
-               {k: v for k, v in result.items() if k not in ("oof_scores", "fold_of")})
+               {"schema_version": SCHEMA_VERSION,
+                **{k: v for k, v in result.items() if k not in ("oof_scores", "fold_of")}})
 
 
 def load_record(folder: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from .. import results_io
 from ..errors import EmoevalError
 from ..registry import MODEL_ADAPTERS, parse_spec
+from ..results import SCHEMA_VERSION
 from .candidates import Candidate, model_slug, read_candidates, write_candidates
 from .pool import WorkerJob, WorkerOutcome, default_jobs, memory_estimate, run_workers
 from .probe import Probe, build_probe
@@ -278,7 +279,8 @@ def write_outputs(out: str, entries: list[dict[str, Any]], candidates: list[Cand
                   context: dict[str, Any]) -> None:
     from .report import render_markdown
 
-    write_json(os.path.join(out, SCREENING_JSON), entries)
+    write_json(os.path.join(out, SCREENING_JSON),
+               {"schema_version": SCHEMA_VERSION, "candidates": entries})
     results_io.write_text(os.path.join(out, SCREENING_MD), render_markdown(entries, context))
     kept = [(c, e) for c, e in zip(candidates, entries) if e["recommendation"] == "keep"]
     write_candidates(

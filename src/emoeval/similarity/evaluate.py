@@ -25,6 +25,7 @@ from ..http import ClientOptions
 from ..metrics.similarity import BINARY_LABELS, binary_metrics, roc_auc, roc_auc_ci
 from ..metrics.stats import bootstrap_ci
 from ..metrics.thresholds import best_threshold, parse_threshold
+from ..results import SCHEMA_VERSION
 from ..store import PredictionStore
 from . import backends
 from .items import (UNANIMOUS_PREFIX, Item, attach_audio, file_digest, filter_items,
@@ -304,6 +305,7 @@ def summarise(cfg: SimilarityConfig, backend: str, table: pd.DataFrame, headline
                        if human.get(key) and len(headline) else None)
     slices = [c for c in SLICE_COLUMNS if c in table.columns]
     summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "mode": {"sham": "sham_hash", "endpoint": "remote", "model": "local_model"}[backend],
         "endpoint": cfg.endpoint, "model": cfg.model,
         **threshold_info,
