@@ -188,6 +188,21 @@ def pick_task(adapter: Any, rows: list) -> Any:
     return next(spec for spec in specs if spec.fallback)
 
 
+def known_task(name: str | None) -> Any:
+    """The spec of task ``name``, or None for a task this version does not know (a results
+    file written by another version)."""
+    return TASKS.load(name) if name in TASKS else None
+
+
+def sample_layout(task: str | None) -> str | None:
+    """How a task's detailed table holds each sample (``Task.sample_layout``): "label" (one
+    label and one prediction, so paired tests can rebuild any headline metric),
+    "label_set", "values" (``<D>_true`` and ``<D>_pred`` per dimension D), or None for a
+    task this version does not know."""
+    spec = known_task(task)
+    return spec.sample_layout if spec is not None else None
+
+
 def task_of_results(results: Mapping[str, Any]) -> Any:
     """The spec that renders a results dict: its ``task``, or the fallback task for a file
     without one (or with a task this version does not know)."""

@@ -81,6 +81,13 @@ class Task:
     table_builder: ClassVar[Callable[..., pd.DataFrame] | None] = None
     #: ``"module:function(results, out_dir) -> paths"``, imported only to render (plots)
     renderer: ClassVar[str] = ""
+    #: what the detailed table holds per sample, which decides how runs are compared
+    #: paired: "label" (one label and one prediction), "label_set" or "values" (continuous)
+    sample_layout: ClassVar[str] = "label"
+    #: the metric comparisons rank by unless --rank-by says otherwise
+    rank_by: ClassVar[str] = "balanced_accuracy"
+    #: metrics are shares in [0, 1], so differences read as percentage points
+    metrics_are_shares: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ options
 

@@ -17,18 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results_io import strict_json
 from ..dimensional.scoring import PRED_SUFFIX, TRUE_SUFFIX, map_predictions
 from ..errors import EmoevalError
 from ..metrics.classification import HEADLINE_METRICS, confusion_counts, metrics_from_counts
 from ..metrics.dimensional import dimension_metrics
+from ..registry import sample_layout
 from ..results import SCHEMA_VERSION
+from ..results_io import strict_json
 from ..scoring import speaker_groups
 from .metrics import RankMetric, flat_metrics, metric_interval, metric_value, resolve_rank_metric
 from .paired import (DETECTABLE_SE_MULTIPLE, PAIRED_DIMENSIONAL_METRICS, holm, mcnemar_test,
                      paired_bootstrap, paired_dimensional_bootstrap)
-from .runs import (DIMENSIONAL_TASK, SINGLE_LABEL_TASKS, DatasetGroup, Run, group_by_dataset,
-                   label_set_problem, load_runs, sample_overlap)
+from .runs import DatasetGroup, Run, group_by_dataset, label_set_problem, load_runs, sample_overlap
 from .verdicts import is_win, untested, verdict
 
 DEFAULT_RESAMPLES = 2000
@@ -107,7 +107,7 @@ def metric_columns(groups: list[DatasetGroup], metric: RankMetric) -> list[str]:
     metric the runs report (other tasks)."""
     task = groups[0].runs[0].task
     names: list[str] = []
-    if task in SINGLE_LABEL_TASKS:
+    if sample_layout(task) == "label":
         names = list(HEADLINE_METRICS)
     else:
         for group in groups:
@@ -172,7 +172,7 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     pair["overlap"] = {"a_scored": len(scored_a), "b_scored": len(scored_b),
                        "shared_scored": len(shared),
                        "shared_ids": len(run_a.ids() & run_b.ids())}
-    dimensional = run_a.task == DIMENSIONAL_TASK
+    dimensional = sample_layout(run_a.task) == "values"
     if dimensional:
         dimensions = shared_dimensions(run_a, run_b)
         gap = np.abs(dimension_values(shared, dimensions, TRUE_SUFFIX)
@@ -282,10 +282,10 @@ def union_labels(group: DatasetGroup) -> list[str]:
 
 def pair_obstacle(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
     """Why a pair cannot be tested paired, or None."""
-    if run_a.task == DIMENSIONAL_TASK:
+    if sample_layout(run_a.task) == "values":
         problem = dimensional_metric_problem(run_a, run_b, metric)
         check = dimensional_reproduction_problem
-    elif run_a.task in SINGLE_LABEL_TASKS:
+    elif sample_layout(run_a.task) == "label":
         problem = (None if metric.key in HEADLINE_METRICS else
                    f"the paired bootstrap covers {', '.join(HEADLINE_METRICS)}; rank by one of "
                    f"them to test {metric.key}")
@@ -467,7 +467,7 @@ def per_class_f1(groups: list[DatasetGroup]) -> list[dict[str, Any]]:
 
 def method_notes(metric: RankMetric, n_resamples: int, grid: bool,
                  task: str = "classification") -> dict[str, str]:
-    dimensional = task == DIMENSIONAL_TASK
+    dimensional = sample_layout(task) == "values"
     notes = {
         "pairing": "pairs compare the samples both runs scored (matched by id); a sample one "
                    "run could not score is left out of that pair" +

@@ -30,6 +30,9 @@ class DimensionalTask(Task):
     scorer = staticmethod(score_dimensional)
     table_builder = staticmethod(dimensional_table)
     renderer = "emoeval.dimensional.report:render"
+    sample_layout = "values"
+    rank_by = "ccc"
+    metrics_are_shares = False
 
     def matches(self, adapter: Any, rows: list) -> bool:
         return has_targets(rows)

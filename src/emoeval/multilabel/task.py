@@ -26,6 +26,8 @@ class MultilabelTask(Task):
     scorer = staticmethod(score_multilabel)
     table_builder = staticmethod(multilabel_table)
     renderer = "emoeval.multilabel.report:render"
+    sample_layout = "label_set"
+    rank_by = "f1_macro"
 
     def matches(self, adapter: Any, rows: list) -> bool:
         return any(isinstance(r.label, list) for r in rows)

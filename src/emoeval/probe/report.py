@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..registry import sample_layout
 from ..reports.markdown import _code, _duration, _params, _table
 from ..results_io import write_text
 
@@ -65,7 +66,7 @@ def head_line(head: dict[str, Any]) -> str:
 def tuning_lines(record: dict[str, Any]) -> list[str]:
     """The strength search and the tuned head's metrics on the tuning split."""
     h, task = record["head"], record["task"]
-    dimensional = task == "dimensional"
+    dimensional = sample_layout(task) == "values"
     strength = "alpha" if dimensional else "c"
     lines: list[str] = []
     if h.get(f"{strength}_search"):
@@ -95,7 +96,7 @@ def tuning_lines(record: dict[str, Any]) -> list[str]:
 
 def render_train_report(record: dict[str, Any]) -> str:
     b, h, d = record["backbone"], record["head"], record["data"]
-    dims = record["labels"] if record["task"] == "dimensional" else []
+    dims = record["labels"] if sample_layout(record["task"]) == "values" else []
     lines = [f"# Probe: {h['kind']} on {b['spec']}", "",
              f"- Backbone: {_code(b['spec'])}, layer {_code(b.get('layer'))}, pooling "
              f"{b.get('pooling')}, fingerprint {_code(b['fingerprint'])}",

@@ -36,12 +36,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..results import SCHEMA_VERSION
-from ..results_io import write_csv, write_json
-from ..selection import RowSelection, prepare_rows
 from ..datasets.base import DatasetOptions, Row, has_targets, load_dataset
 from ..errors import EmoevalError
 from ..multilabel.scoring import default_tune_split
+from ..registry import sample_layout
+from ..results import SCHEMA_VERSION
+from ..results_io import write_csv, write_json
+from ..selection import RowSelection, prepare_rows
 from .backbones import load_backbone
 from .cache import EmbeddingCache, default_cache_root
 from .crossval import HEADLINE_METRIC, fold_metrics, head_task
@@ -342,10 +343,11 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
     import pandas as pd
 
     scores = result["oof_scores"]
+    layout = sample_layout(task)
     records = []
     for i, r in enumerate(rows):
         rec: dict[str, Any] = {"id": r.id}
-        if task == "dimensional":
+        if layout == "values":
             for j, dim in enumerate(labels):
                 rec[f"{dim}_true"] = float((r.targets or {})[dim])
                 rec[f"{dim}_pred"] = float(scores[i, j])
@@ -353,7 +355,7 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
             rec.update({k: v for k, v in r.metadata.items()})
             records.append(rec)
             continue
-        if task == "multilabel":
+        if layout == "label_set":
             rec["labels"] = json.dumps(r.label, ensure_ascii=False)
         else:
             best = int(np.argmax(scores[i]))
