@@ -23,6 +23,7 @@ from .evaluation import (
     task_mapping,
     task_scorer,
 )
+from .results import SCHEMA_VERSION
 from .results_io import (
     DETAILED_FILE,
     RESULTS_FILE,
@@ -41,10 +42,10 @@ from .selection import (
 )
 
 __all__ = [
-    "DETAILED_FILE", "RESULTS_FILE", "EvaluationConfig", "RowSelection", "all_label_names",
-    "dataset_warnings", "detailed_table", "efficiency_block", "evaluate", "evaluate_models",
-    "evaluation_task", "load_results", "model_fingerprint", "prepare_dimensional_rows",
-    "prepare_rows", "read_predictions_file", "render_reports", "run_block", "score_file",
-    "score_task", "strict_json", "stratified_limit", "task_mapping", "task_scorer",
-    "write_results",
+    "DETAILED_FILE", "RESULTS_FILE", "SCHEMA_VERSION", "EvaluationConfig", "RowSelection",
+    "all_label_names", "dataset_warnings", "detailed_table", "efficiency_block", "evaluate",
+    "evaluate_models", "evaluation_task", "load_results", "model_fingerprint",
+    "prepare_dimensional_rows", "prepare_rows", "read_predictions_file", "render_reports",
+    "run_block", "score_file", "score_task", "strict_json", "stratified_limit", "task_mapping",
+    "task_scorer", "write_results",
 ]
