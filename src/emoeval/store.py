@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import EmoevalError
+from .results import SCHEMA_VERSION
 from .results_io import write_json
 
 PREDICTIONS_FILE = "predictions.jsonl"
@@ -65,7 +66,7 @@ class PredictionStore:
                         f"{old.get(what + '_fingerprint')}), not {manifest.get(what + '_spec')!r} "
                         f"({manifest.get(what + '_fingerprint')}); use another --out")
             return
-        write_json(path, manifest)
+        write_json(path, {"schema_version": SCHEMA_VERSION, **manifest})
 
     def _load(self) -> None:
         """Read finished records; cut a partial last line left by a killed process."""
