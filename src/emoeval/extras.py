@@ -8,14 +8,16 @@ exit 2), never an ImportError traceback.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+from collections.abc import Iterator
 from types import ModuleType
 
 from .errors import EmoevalError
 
 #: top-level module -> the extra that installs it (the safety net in
-#: :func:`missing_extra_error` reads it for imports that did not go through require)
+#: :func:`extras_named` reads it for imports that did not go through require)
 MODULE_EXTRAS: dict[str, str] = {
     "torch": "hf",
     "transformers": "hf",
@@ -75,9 +77,15 @@ def available(module: str) -> bool:
         return False
 
 
-def missing_extra_error(exc: ImportError, purpose: str | None = None) -> EmoevalError | None:
-    """The one-line error for an ImportError of a module that an extra installs, or None
-    (an ImportError of anything else is a bug, and stays one)."""
-    top = (getattr(exc, "name", None) or "").partition(".")[0]
-    extra = MODULE_EXTRAS.get(top)
-    return extra_error(top, extra, purpose) if extra else None
+@contextlib.contextmanager
+def extras_named(purpose: str | None = None) -> Iterator[None]:
+    """An ImportError of a module that an extra installs, raised inside, becomes the one-line
+    error naming that extra (for imports that did not go through :func:`require`); an
+    ImportError of anything else is a bug, and stays one."""
+    try:
+        yield
+    except ImportError as exc:
+        top = (exc.name or "").partition(".")[0]
+        if top not in MODULE_EXTRAS:
+            raise
+        raise extra_error(top, MODULE_EXTRAS[top], purpose) from None

@@ -139,14 +139,9 @@ def parse_spec(raw: str, table: dict[str, tuple[str, str]], kind: str) -> Spec:
 
 def load_class(target: str):
     """Import ``module:attribute`` lazily."""
-    from .extras import missing_extra_error
+    from .extras import extras_named
 
     module_name, _, attr = target.partition(":")
-    try:
+    with extras_named():  # a backend imported at module level, its extra not installed
         module = importlib.import_module(module_name)
-    except ImportError as exc:  # a backend imported at module level, its extra not installed
-        error = missing_extra_error(exc)
-        if error is None:
-            raise
-        raise error from None
     return getattr(module, attr)

@@ -21,7 +21,8 @@ import pytest
 import soundfile as sf
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
 
-from emoeval.extras import MODULE_EXTRAS
+from emoeval.errors import EmoevalError
+from emoeval.extras import MODULE_EXTRAS, extras_named, require_all
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -191,3 +192,24 @@ def test_a_heavy_command_names_its_pip_install_line(tmp_path, args, extra):
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and lines[0].endswith(f"pip install 'emoeval[{extra}]'"), \
         result.stderr
+
+
+def test_an_import_that_bypassed_require_still_names_its_extra():
+    with pytest.raises(EmoevalError, match=r"^the x: adapter needs the \[serve\] extra "
+                                           r"\(uvicorn is not installed\): "
+                                           r"pip install 'emoeval\[serve\]'$"):
+        with extras_named("the x: adapter"):
+            raise ModuleNotFoundError("No module named 'uvicorn.config'", name="uvicorn.config")
+    # a module no extra installs is a bug, not a missing extra
+    with pytest.raises(ModuleNotFoundError):
+        with extras_named():
+            raise ModuleNotFoundError("No module named 'no_such_module'", name="no_such_module")
+
+
+def test_require_all_names_every_missing_extra_in_one_pip_line():
+    with pytest.raises(EmoevalError) as error:
+        require_all((("json", "hf"), ("no_such_module_a", "hf"), ("no_such_module_b", "onnx")),
+                    "emoeval quantize")
+    message = str(error.value)
+    assert "no_such_module_a, no_such_module_b not installed" in message
+    assert "json" not in message and message.endswith("pip install 'emoeval[hf,onnx]'")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from ..extras import missing_extra_error
+from ..extras import extras_named
 from ..registry import MODEL_ADAPTERS, load_class, parse_spec
 
 
@@ -155,13 +155,8 @@ def load_adapter(spec: str, **options: Any) -> ModelAdapter:
         flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
         raise EmoevalError(f"{flags} does not apply to {parsed.name}: models (their options: "
                            f"{', '.join(sorted(accepted)) or 'none'})")
-    try:
+    with extras_named(f"the {parsed.name}: adapter"):  # an import that bypassed require
         return cls(parsed.argument, spec=spec, **options)
-    except ImportError as exc:  # an import that bypassed extras.require: still one line
-        error = missing_extra_error(exc, f"the {parsed.name}: adapter")
-        if error is None:
-            raise
-        raise error from None
 
 
 def accepted_options(cls: type) -> set[str]:
