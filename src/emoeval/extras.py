@@ -39,9 +39,10 @@ def install_line(*extras: str) -> str:
     return f"pip install 'emoeval[{','.join(extras)}]'"
 
 
-def extra_error(module: str, extra: str, purpose: str | None = None) -> EmoevalError:
-    return EmoevalError(f"{purpose or module} needs the [{extra}] extra ({module} is not "
-                        f"installed): {install_line(extra)}")
+def extra_error(module: str, extra: str, purpose: str | None = None,
+                why: str | None = None) -> EmoevalError:
+    return EmoevalError(f"{purpose or module} needs the [{extra}] extra "
+                        f"({why or module + ' is not installed'}): {install_line(extra)}")
 
 
 def require(module: str, extra: str, purpose: str | None = None) -> ModuleType:
@@ -49,8 +50,12 @@ def require(module: str, extra: str, purpose: str | None = None) -> ModuleType:
     line. ``purpose`` says who needs it (``"the hf: adapter"``); the module name otherwise."""
     try:
         return importlib.import_module(module)
-    except ImportError:  # also a broken install (a missing dependency of the module)
-        raise extra_error(module, extra, purpose) from None
+    except ImportError as exc:
+        top = module.partition(".")[0]
+        broken = exc.name is not None and exc.name.partition(".")[0] != top
+        # installed but broken (a dependency of its own missing): reinstalling the extra fixes it
+        why = f"{top} is installed but fails to import: {exc}" if broken else None
+        raise extra_error(module, extra, purpose, why) from None
 
 
 def require_all(needs: tuple[tuple[str, str], ...], purpose: str) -> None:

@@ -213,3 +213,17 @@ def test_require_all_names_every_missing_extra_in_one_pip_line():
     message = str(error.value)
     assert "no_such_module_a, no_such_module_b not installed" in message
     assert "json" not in message and message.endswith("pip install 'emoeval[hf,onnx]'")
+
+
+def test_require_tells_a_broken_install_from_a_missing_one(tmp_path, monkeypatch):
+    from emoeval.extras import require
+
+    (tmp_path / "fake_backend.py").write_text("import no_such_dependency_of_the_backend\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(EmoevalError, match=r"fake_backend is installed but fails to import: "
+                                           r"No module named 'no_such_dependency_of_the_"
+                                           r"backend'\): pip install 'emoeval\[hf\]'$"):
+        require("fake_backend", "hf", "the fake: adapter")
+    with pytest.raises(EmoevalError, match=r"^the fake: adapter needs the \[hf\] extra "
+                                           r"\(no_such_backend is not installed\)"):
+        require("no_such_backend", "hf", "the fake: adapter")
