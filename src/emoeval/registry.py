@@ -176,8 +176,12 @@ def unknown_name(kind: str, name: str, known: list[str], raw: str | None = None
 
 def load_class(target: str):
     """Import ``module:attribute`` lazily."""
+    from .extras import extras_named
+
     module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    with extras_named():  # a backend imported at module level, its extra not installed
+        module = importlib.import_module(module_name)
+    return getattr(module, attr)
 
 
 def pick_task(adapter: Any, rows: list) -> Any:

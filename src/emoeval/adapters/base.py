@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
+from ..extras import extras_named
 from ..registry import MODEL_ADAPTERS
 
 
@@ -154,7 +155,8 @@ def load_adapter(spec: str, **options: Any) -> ModelAdapter:
         flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
         raise EmoevalError(f"{flags} does not apply to {parsed.name}: models (their options: "
                            f"{', '.join(sorted(accepted)) or 'none'})")
-    return cls(parsed.argument, spec=spec, **options)
+    with extras_named(f"the {parsed.name}: adapter"):  # an import that bypassed require
+        return cls(parsed.argument, spec=spec, **options)
 
 
 def accepted_options(cls: type) -> set[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EmoevalError
+from ..extras import require
 from ..results_io import write_bytes
 from .base import Dataset, Row
 from .columns import cell_str, resolve_columns, row_label, row_metadata, target_values
@@ -61,7 +62,7 @@ class HFDataset(Dataset):
         """
         if self._splits is not None:
             return self._splits
-        import datasets
+        datasets = require("datasets", "hf", "the hf: dataset source")
 
         local = self.local_dir
         try:
