@@ -265,12 +265,12 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     dataset_fp = dataset.fingerprint(all_rows)
     rows, labels, label_map = prepare_rows(dataset, all_rows, cfg)
     if cfg.runtime != "torch":
-        from .onnx.runtime import prepare_runtime, runtime_adapter_options
+        from .onnx.runtime import prepare_model
 
-        # export once (cached by model fingerprint), verify on this run's first samples;
-        # torch-bf16 keeps the model and gives its adapter autocast="bf16"
-        cfg.model = prepare_runtime(cfg.model, cfg.runtime, rows)
-        cfg.adapter_options = {**cfg.adapter_options, **runtime_adapter_options(cfg.runtime)}
+        # export once (cached by model fingerprint), verify on a stratified sample of this
+        # run's rows; the spec and adapter options to run (onnx:, autocast or runtime)
+        cfg.model, runtime_options = prepare_model(cfg.model, cfg.runtime, rows)
+        cfg.adapter_options = {**cfg.adapter_options, **runtime_options}
     adapter_options = {k: v for k, v in cfg.adapter_options.items() if v is not None}
     adapter = load_adapter(cfg.model, **adapter_options)
     if adapter.modality is None:

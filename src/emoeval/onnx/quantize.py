@@ -141,8 +141,11 @@ def quantize_file(pre_path: str, out_path: str, op_types: list[str] | None,
     external = uses_external_data(pre_path)
     try:
         if calibration is None:
+            # per-channel weight scales: per-tensor ones moved MiniLM's sentence embeddings
+            # to a mean cosine of 0.954 to FP32 (per channel: 0.991), below the policy
             quantize_dynamic(pre_path, out_path, op_types_to_quantize=op_types,
-                             weight_type=QuantType.QInt8, use_external_data_format=external)
+                             weight_type=QuantType.QInt8, per_channel=True,
+                             use_external_data_format=external)
             return
         import onnx
 
