@@ -55,6 +55,9 @@ class EvaluationConfig:
     adapter_options: dict[str, Any] = field(default_factory=dict)
     #: torch, or onnx / onnx-int8 to export an ``hf:`` model and run it with ONNX Runtime
     runtime: str = "torch"
+    #: another run's folder: this run's predictions are compared with it sample by sample
+    #: (results.json "reference"; contracts section 6)
+    reference: str | None = None
     #: local (this process), or ray (a Ray cluster; see emoeval.engines)
     engine: str = "local"
     #: engine settings, e.g. address, workers, gpus_per_worker for ray
@@ -257,6 +260,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         from .onnx.runtime import check_runtime
 
         check_runtime(cfg.runtime)  # a bad --runtime fails before the dataset loads
+    if cfg.reference:
+        from .onnx.agreement import check_reference
+
+        check_reference(cfg.reference, DETAILED_FILE)
     source_spec = cfg.model
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
     all_rows = dataset.rows(cfg.split)
@@ -364,6 +371,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             "efficiency": efficiency_block(adapter, store, rows, timing),
         }
         results["warnings"] = dataset_warnings(dataset, mapping) + results.get("warnings", [])
+        if cfg.reference:
+            from .onnx.agreement import reference_agreement
+
+            results["reference"] = reference_agreement(table, cfg.reference, DETAILED_FILE)
         results["run"] = run_block(cfg.command, started, t0)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)

@@ -256,23 +256,6 @@ def onnx_outputs(path: str, encoded: list[dict[str, np.ndarray]]
     return np.array(logits), latency
 
 
-def interleaved_latency(paths: list[str], encoded: list[dict[str, np.ndarray]]
-                        ) -> list[float]:
-    """Median latency (ms) per input of each model, the models taking turns on each input
-    (in a rotating order), so a change of load on a shared CPU hits all of them alike."""
-    sessions = [onnx_session(path) for path in paths]
-    for session, path in zip(sessions, paths):
-        session.run(None, session_feeds(session, path, encoded[0]))  # warm-up
-    latency: list[list[float]] = [[] for _ in paths]
-    for index, item in enumerate(encoded):
-        for k in np.roll(np.arange(len(paths)), index):
-            feeds = session_feeds(sessions[k], paths[k], item)
-            t0 = time.perf_counter()
-            sessions[k].run(None, feeds)
-            latency[k].append(1000 * (time.perf_counter() - t0))
-    return [float(np.median(times)) for times in latency]
-
-
 def verify(reference: Reference, path: str, precision: str,
            tolerance: float = FP32_TOLERANCE, min_agreement: float = INT8_MIN_AGREEMENT
            ) -> Verification:
