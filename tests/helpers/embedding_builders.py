@@ -1,5 +1,5 @@
 """A tiny sentence-transformers model (BERT -> mean pooling -> normalise) built locally, for
-the embedding runtimes' tests (importable as ``embedding_builders``; the ONNX conftest puts
+the embedding runtimes' tests (importable as ``embedding_builders``; the root conftest puts
 this folder on sys.path)."""
 
 from __future__ import annotations
