@@ -134,10 +134,6 @@ class EmbeddingGraph:
         return hashlib.sha256(f"{self.identity}\x00{self.what}\x00{EXPORT_FORMAT}"
                               .encode()).hexdigest()[:16]
 
-    def efficiency(self) -> dict[str, Any]:
-        return {"n_parameters": int(sum(p.numel() for p in self.model.parameters())),
-                "size_bytes": None}
-
 
 class EmbeddingRunner:
     """Embeddings of an :class:`EmbeddingGraph` under one runtime; ``path`` is the ONNX file

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import EmoevalError
 from . import INT8_FILE
 from .export import install_files, make_staging, size_bytes, uses_external_data
-from .speed import alternating_times, ratio_spread
+from .speed import SPEED_INPUTS, alternating_times, ratio_spread
 from .verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, Reference, Verification, \
     onnx_session, session_feeds, verify
 
@@ -196,9 +196,10 @@ def build_int8(fp32_path: str, folder: str, reference: Reference, ops: str = "ma
             numbers = "; ".join(f"{c.name}: {c.verification.describe()}" for c in candidates)
             raise EmoevalError(f"refusing INT8 of {fp32_path}: {numbers}; use the FP32 ONNX "
                                "model, or other op types (--ops matmul | all | auto)")
+        timed = reference.encoded[:SPEED_INPUTS]
         seconds = alternating_times(session_runs({"fp32": fp32_path, **{
-            c.name: c.path for c in candidates}}), reference.encoded)
-        per_input = {name: 1000 * float(np.median(times)) / len(reference.encoded)
+            c.name: c.path for c in candidates}}), timed)
+        per_input = {name: 1000 * float(np.median(times)) / len(timed)
                      for name, times in seconds.items()}
         for candidate in candidates:
             candidate.latency_ms = per_input[candidate.name]

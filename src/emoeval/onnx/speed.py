@@ -13,6 +13,9 @@ from typing import Any, Callable
 import numpy as np
 
 REPEATS = 5
+#: inputs per repeat (the first of a stratified sample): 5 repeats of every runtime over 64
+#: wav2vec2-base clips would take minutes, and the spread comes from the repeats
+SPEED_INPUTS = 16
 
 
 def alternating_times(runs: dict[str, Callable[[Any], Any]], inputs: list[Any],

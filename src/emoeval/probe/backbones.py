@@ -257,10 +257,12 @@ class SentenceTransformerBackbone(TransformerBackbone):
         self.max_length = int(getattr(self.st_model, "max_seq_length", 256) or 256)
         self.model_dir = str(self.adapter.model_dir) if self.adapter.model_dir else None
         self.items = parse_layers(self.layer, "sentence")
-        if runtime != "torch" and "sentence" in self.items and not self._plain_mean_pooling():
+        if runtime != "torch" and "sentence" in self.items and not (
+                self._plain_mean_pooling() and pooling == "mean"):
             raise EmoevalError(f"--runtime {runtime} --layer sentence needs a transformer -> "
-                               f"mean pooling -> normalise model; {spec} is not one: name "
-                               "layers instead, or use --runtime torch")
+                               f"mean pooling -> normalise model and --pooling mean; {spec} "
+                               "with these settings is not: name layers instead, or use "
+                               "--runtime torch")
 
     def weight_parts(self) -> list[str]:
         return [p for p in self.adapter.fingerprint_parts() if p.startswith(("files:", "params:"))]
