@@ -186,7 +186,7 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
     fp32_path = ensure_export(adapter, folder)
     if rows:
         inputs, ids = verification_inputs(rows, adapter, cfg.verify_samples)
-        source = f"the first {len(ids)} evaluation samples of {cfg.dataset}"
+        source = f"a stratified sample of {len(ids)} evaluation samples of {cfg.dataset}"
     else:
         inputs = synthetic_inputs(adapter, cfg.verify_samples)
         source = (f"{len(inputs)} synthetic inputs (seeded noise clips of 1-3 s)"
