@@ -126,8 +126,10 @@ def evaluate(
     label_sep: LabelSepOption = None,
     target_cols: TargetColsOption = None,
     label_group: LabelGroupOption = None,
-    runtime: str = typer.Option("torch",
-                                help="hf: models: torch | onnx | onnx-int8 | torch-bf16"),
+    runtime: str = typer.Option("torch", help="hf:, zeroshot:, clap: models: torch | onnx | "
+                                "onnx-int8 | torch-bf16"),
+    reference: Optional[str] = typer.Option(None, help="Another run's --out folder: report "
+                                            "this run's agreement with it, sample by sample"),
     engine: str = typer.Option("local", help="local | ray"),
     address: Optional[str] = typer.Option(None, help="ray: auto | ray://host:port"),
     workers: Optional[int] = typer.Option(None, help="ray: model actors"),
@@ -176,7 +178,7 @@ def evaluate(
                                        speaker_col=speaker_col, label_sep=label_sep,
                                        target_cols=_split_list(target_cols),
                                        label_group=label_group),
-        runtime=runtime, engine=engine,
+        runtime=runtime, reference=reference, engine=engine,
         engine_options={"address": address, "workers": workers,
                         "gpus_per_worker": gpus_per_worker},
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
@@ -205,6 +207,10 @@ def evaluate(
     for notice in (results.get("store") or {}).get("notices", []):
         console.print(f"[yellow]note:[/] {escape(notice)}", highlight=False, soft_wrap=True)
     _headline(results, out)
+    if results.get("reference"):
+        from .onnx.agreement import describe
+
+        out_console.print(describe(results["reference"]), highlight=False)
 
 
 def _evaluate_models(models_file: str, cfg) -> None:

@@ -59,6 +59,8 @@ def train(
     label_map: LabelMapOption = None,
     cache_dir: Optional[str] = typer.Option(None, help="Embedding cache (default "
                                             "~/.cache/emoeval/embeddings)"),
+    runtime: str = typer.Option("torch", help="Transformer backbones: torch | onnx | onnx-int8 "
+                                "| torch-bf16 (verified against FP32 by cosine)"),
     id_col: IdColOption = None,
     text_col: TextColOption = None,
     audio_col: AudioColOption = None,
@@ -85,7 +87,7 @@ def train(
         networks=networks,
         seed=seed, batch_size=batch_size, limit=limit, labels=_split_list(labels),
         keep_labels=_split_list(keep_labels), merge=merge, label_map=label_map,
-        cache_dir=cache_dir,
+        cache_dir=cache_dir, runtime=runtime,
         dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
                                        label_col=label_col, split_col=split_col,
                                        speaker_col=speaker_col, label_sep=label_sep,
