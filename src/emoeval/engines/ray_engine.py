@@ -22,14 +22,13 @@ import json
 import logging
 import math
 import sys
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..adapters.base import ModelAdapter, load_adapter
+from ..adapters.base import load_adapter
 from ..datasets.base import Row
 from ..errors import EmoevalError, SampleError
 from ..freshness import ResumePlan, plan_resume

@@ -14,6 +14,7 @@ from ..reports.format import (
     megabytes_text,
     parameters_text,
 )
+from ..results_io import write_text
 
 FOLD_NAMES = {"balanced_accuracy": "UA (balanced accuracy)", "accuracy": "WA (accuracy)",
               "f1_macro": "macro F1", "roc_auc_micro": "micro ROC-AUC",
