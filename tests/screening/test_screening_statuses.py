@@ -280,7 +280,7 @@ def test_cli_verdicts_mean_what_they_say(tmp_path, modules_dir, tone_dataset):
                                       "--probe-dataset", f"csv:{tone_dataset}",
                                       "--probe-size", "16", "--timeout", "300"])
     assert result.exit_code == 0, result.output
-    hub, pitch, wrong, collapsed = json.loads((out / "screening.json").read_text())
+    hub, pitch, wrong, collapsed = json.loads((out / "screening.json").read_text())["candidates"]
     assert (hub["status"], hub["recommendation"]) == ("unreachable", "retry")
     assert [c.spec for c in read_candidates(str(out / "candidates.retry.yaml"))] == \
         [f"hf:{HUB_ID}"]
