@@ -73,6 +73,20 @@ def register(app: typer.Typer) -> None:
         rater_info: Optional[str] = typer.Option(None, help="Long shape: a rater table (e.g. "
                                                  "users.csv with the same rater column) whose "
                                                  "columns are summarised in the report"),
+        preset: Optional[str] = typer.Option(None, help="emolia-emo | emolia-dim: "
+                                             "emolia-bench's item columns, rater column "
+                                             "(username), scale and 3 expected raters"),
+        flags: Optional[str] = typer.Option(None, help="Flagged items (emolia-bench's "
+                                            "flags.csv, with the item columns); default: "
+                                            "flags.csv beside an emolia-dim ratings file"),
+        exclude_flagged: bool = typer.Option(False, help="Leave flagged items out of "
+                                             "everything (default: keep them, flagged=True)"),
+        extra_rater: list[str] = typer.Option([], help="Ratings of a non-human rater (a "
+                                              "model) in the ratings' shape: placed among "
+                                              "the humans (panel numbers with and without "
+                                              "it). Repeatable"),
+        preselection_prior: bool = typer.Option(False, help="emolia-bench: add the "
+                                                "preselection prior as an extra rater"),
     ) -> None:
         """Agreement, human ceiling and benchmark labels from human ratings."""
         from ..annotations import AgreementOptions, run_agreement
@@ -88,7 +102,9 @@ def register(app: typer.Typer) -> None:
             intended_col=intended_col, modality=modality, group_col=group_col,
             slice_by=[c for value in slice_by for c in (_split_list(value) or [])] or None,
             dev_share=dev_share, seed=seed, n_resamples=n_resamples,
-            min_shared_items=min_shared_items, rater_info=rater_info, command=_command_line())
+            min_shared_items=min_shared_items, rater_info=rater_info, command=_command_line(),
+            preset=preset, flags=flags, exclude_flagged=exclude_flagged,
+            extra_raters=list(extra_rater), preselection_prior=preselection_prior)
         try:
             summary = run_agreement(source, out, options)
         except EmoevalError as exc:
