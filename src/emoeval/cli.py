@@ -80,7 +80,7 @@ def _headline(results: dict, out: str) -> None:
     if results.get("headline"):
         out_console.print(f"{results['headline']} -> {out}/report.md", highlight=False)
         return
-    from .reports.markdown import metric_with_ci
+    from .reports.format import metric_with_ci
 
     m, ci = results["metrics"], results.get("ci") or {}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..reports.markdown import _table, finite
+from ..reports.format import finite, markdown_table
 
 #: (their key, what differs, in one sentence)
 DIFFERENCES = (
@@ -64,7 +64,7 @@ def compatibility_section(summary: dict[str, Any]) -> list[str]:
              "carry emolia-bench's columns and keys with their values (its `benchmark.py` "
              "reads them as they are); where emoeval's definition differs, ours stands "
              "beside with an `_emoeval` suffix.", "",
-             _table(["key", "theirs", "ours (`_emoeval`)", "difference"], rows,
+             markdown_table(["key", "theirs", "ours (`_emoeval`)", "difference"], rows,
                     ["l", "r", "r", "l"]), "", *LABEL_DIFFERENCES, ""]
     replaced = summary.get("ratings_replaced") or 0
     lines += [f"Ratings: {summary.get('rows_raw', 0):,} rows read, {replaced:,} replaced by a "
@@ -91,7 +91,7 @@ def panel_section(summary: dict[str, Any]) -> list[str]:
         lines += [f"### `{block['rater']}`", "",
                   f"{block.get('source', '')}; {block['n_eligible_items']:,} items with "
                   f">= {block['min_humans']} humans.", "",
-                  _table(["", "humans only", f"with {block['rater']}"], rows,
+                  markdown_table(["", "humans only", f"with {block['rater']}"], rows,
                          ["l", "r", "r"]), "",
                   f"Against the human majority (ties left out): accuracy "
                   f"{_number(majority['accuracy'])}, balanced accuracy "

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..reports.markdown import _table
+from ..reports.format import markdown_table
 from .metrics import finite, short_name
 from .plots import DIFFERENCES_PNG, PER_CLASS_PNG, plot_differences, plot_per_class_f1
 from .verdicts import p_text
@@ -330,7 +330,7 @@ def markdown(blocks: list[tuple]) -> str:
             header, rows = block[1], block[2]
             text_columns = block[4] if len(block) > 4 else 1
             align = ["l"] * text_columns + ["r"] * (len(header) - text_columns)
-            lines += [_table(header, rows, align), ""]
+            lines += [markdown_table(header, rows, align), ""]
         elif kind == "image":
             lines += [f"![{block[2]}]({block[1]})", ""]
     return "\n".join(lines)

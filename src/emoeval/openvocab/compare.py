@@ -123,7 +123,7 @@ def compare_open_vocabulary(runs: list, out: str, *, rank_by: str | None = None,
 
 
 def markdown(c: dict[str, Any]) -> str:
-    from ..reports.markdown import _table
+    from ..reports.format import markdown_table
 
     def fmt(value: Any) -> str:
         return "n/a" if value is None else f"{float(value):.4f}"
@@ -131,7 +131,7 @@ def markdown(c: dict[str, Any]) -> str:
     lines = ["# Open-vocabulary comparison", "",
              f"Ranked by `{c['rank_by']}`; paired bootstrap of B - A on the samples both runs "
              f"scored ({c['n_resamples']:,} resamples, seed {c['seed']}), Holm across pairs.",
-             "", _table(["Rank", "Run", "Accuracy", "Recall", "Mean", "F1", "Scored"],
+             "", markdown_table(["Rank", "Run", "Accuracy", "Recall", "Mean", "F1", "Scored"],
                         [[r["rank"], r["run"], fmt(r["accuracy"]), fmt(r["recall"]),
                           fmt(r["accuracy_recall_mean"]), fmt(r["f1"]), r["n_scored"]]
                          for r in c["leaderboard"]]), ""]

@@ -15,10 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..reports import REPORT_FILE
-from ..multilabel.report import interval_text, value_text
-from ..reports.markdown import (DETAILED_CSV, _code, _errors, _run, _table, _title, _warnings,
-                                ci_unit_text, finite)
+from ..reports.format import (ci_unit_text, code_span, decimal_text, finite, interval_text,
+                              markdown_table)
+from ..reports.sections import (DETAILED_CSV, REPORT_FILE, errors_section, run_section,
+                                title_section, warnings_section)
 
 HIT_RATES_PNG = "word_hit_rates.png"
 MAPPING_CSV = "word_to_class.csv"
@@ -33,7 +33,7 @@ METRIC_NAMES = (("accuracy", "Accuracy (set precision)"), ("recall", "Recall"),
 def _headline(r: Mapping[str, Any]) -> list[str]:
     metrics, ci = r.get("metrics") or {}, r.get("ci") or {}
     protocol = r.get("protocol") or {}
-    rows = [[name, value_text(metrics.get(key)), repr(finite(metrics.get(key))),
+    rows = [[name, decimal_text(metrics.get(key)), repr(finite(metrics.get(key))),
              interval_text(ci.get(key))] for key, name in METRIC_NAMES]
     first = next((v for v in ci.values() if isinstance(v, Mapping)), None)
     unit = ci_unit_text(first) if first and first.get("low") is not None else ""
@@ -44,7 +44,7 @@ def _headline(r: Mapping[str, Any]) -> list[str]:
              f" Brackets: {unit or 'no interval'}"
              + (f" ({groups} {protocol.get('ci_unit')}s)"
                 if groups and protocol.get("ci_unit") != "sample" else "") + ".", "",
-             _table(["Metric", "Value", "Exact", "95% CI"], rows), ""]
+             markdown_table(["Metric", "Value", "Exact", "95% CI"], rows), ""]
     if r.get("small"):
         lines += [f"Fewer than 10 samples scored (n={r.get('n_scored')}): read these figures "
                   "as anecdotes.", ""]
@@ -67,7 +67,7 @@ def _coverage(r: Mapping[str, Any]) -> list[str]:
     cov, policies = r.get("coverage") or {}, r.get("policies") or {}
     share = finite(cov.get("answered_share"))
     lines = ["## Coverage and the unanswered policy", "",
-             _table(["Outcome", "Samples"],
+             markdown_table(["Outcome", "Samples"],
                     [["answered", cov.get("n_answered")],
                      ["unanswered (empty or unreadable answer)", cov.get("n_unanswered")],
                      ["input error (empty or unreadable truth set), left out",
@@ -76,11 +76,11 @@ def _coverage(r: Mapping[str, Any]) -> list[str]:
                       cov.get("n_transport_errors")]]), "",
              f"Answered share: {'n/a' if share is None else f'{100 * share:.1f}%'}.", ""]
     if policies:
-        rows = [[name, p.get("n_scored"), *[value_text(p.get(k)) for k, _ in METRIC_NAMES]]
+        rows = [[name, p.get("n_scored"), *[decimal_text(p.get(k)) for k, _ in METRIC_NAMES]]
                 for name, p in policies.items()]
         lines += ["`wrong` scores an unanswered sample as the empty set (0 accuracy, 0 "
                   "recall); `exclude` leaves it out.", "",
-                  _table(["Policy", "Scored", "Accuracy", "Recall", "Mean", "F1"], rows), ""]
+                  markdown_table(["Policy", "Scored", "Accuracy", "Recall", "Mean", "F1"], rows), ""]
     reasons = (r.get("unanswered") or {}).get("by_reason") or {}
     if reasons:
         lines += ["Unanswered, by reason: " + ", ".join(f"{k} ({v})" for k, v in
@@ -99,23 +99,23 @@ def _reading(r: Mapping[str, Any]) -> list[str]:
     if n_diff is not None:
         first = parsing.get("parser_disagreement_ids") or []
         lines.append(f"- The robust parser and MER2024's parser read the sets of {n_diff} "
-                     "samples differently" + (f" (first: {_code(first[0])})" if first else "")
+                     "samples differently" + (f" (first: {code_span(first[0])})" if first else "")
                      + ".")
     kind = source.get("kind")
     if kind == "judge":
         servers = ", ".join(source.get("server_models") or []) or "not reported"
-        lines.append(f"- Synonyms: judge {_code(source.get('model'))} (server reports "
+        lines.append(f"- Synonyms: judge {code_span(source.get('model'))} (server reports "
                      f"{servers}), prompt `{source.get('prompt_version')}` (sha256 "
                      f"{source.get('prompt_sha256_12')}); {source.get('n_cached')} answers "
-                     f"from the cache {_code(source.get('cache_dir'))}, "
+                     f"from the cache {code_span(source.get('cache_dir'))}, "
                      f"{source.get('n_requests')} requests sent, {source.get('n_failed')} "
                      f"failed. Raw answers: `{NPY_DIR}/<id>.npy` (MER2024's layout).")
     elif kind == "per-sample":
-        lines.append(f"- Synonyms: per-sample judge answers from {_code(source.get('spec'))} "
+        lines.append(f"- Synonyms: per-sample judge answers from {code_span(source.get('spec'))} "
                      f"({source.get('n_answers')} files).")
     elif kind == "global":
         lines.append(f"- Synonyms: {source.get('n_groups')} groups from "
-                     f"{_code(source.get('spec'))}, the same for every sample.")
+                     f"{code_span(source.get('spec'))}, the same for every sample.")
     else:
         lines.append("- Synonyms: none; words only lower-cased.")
     return lines + [""]
@@ -131,12 +131,12 @@ def _words(r: Mapping[str, Any], plotted: bool) -> list[str]:
              ""]
     if plotted:
         lines += [f"![{HIT_RATES_PNG}]({HIT_RATES_PNG})", ""]
-    lines += [_table(["Truth word", "Samples", "Found", "Hit rate"],
+    lines += [markdown_table(["Truth word", "Samples", "Found", "Hit rate"],
                      [[w["word"], w["n"], w["found"], f"{100 * w['hit_rate']:.0f}%"]
                       for w in words["words"][:WORDS_LISTED]]), ""]
     if words.get("misses"):
         lines += ["Most frequent misses:", "",
-                  _table(["Truth word", "Missed", "Of"],
+                  markdown_table(["Truth word", "Missed", "Of"],
                          [[m["word"], m["missed"], m["n"]]
                           for m in words["misses"][:WORDS_LISTED]]), ""]
     if words.get("extras"):
@@ -160,14 +160,14 @@ def _taxonomy(r: Mapping[str, Any]) -> list[str]:
              f"listed in the detailed table; {no_class} predictions map to no class and count as "
              f"wrong); multi-label: the mapped set. {tax.get('n_truth_unmapped', 0)} scored "
              "samples whose truth maps to no class are left out.", "",
-             _table(["View", "Samples", "Metric", "Value"],
+             markdown_table(["View", "Samples", "Metric", "Value"],
                     [["single-label", tax.get("single_label", {}).get("n_scored"),
-                      "accuracy", value_text(metrics.get("accuracy"))],
-                     ["single-label", "", "macro F1", value_text(metrics.get("f1_macro"))],
+                      "accuracy", decimal_text(metrics.get("accuracy"))],
+                     ["single-label", "", "macro F1", decimal_text(metrics.get("f1_macro"))],
                      ["multi-label", tax.get("multi_label", {}).get("n_scored"),
-                      "micro F1", value_text(multi.get("f1_micro"))],
+                      "micro F1", decimal_text(multi.get("f1_micro"))],
                      ["multi-label", "", "exact match",
-                      value_text(multi.get("subset_accuracy"))]]),
+                      decimal_text(multi.get("subset_accuracy"))]]),
              ""]
     lines += _judge_agreement(tax)
     unmapped = [w for w, c in (tax.get("mapping") or {}).items() if c is None]
@@ -185,16 +185,16 @@ def _judge_agreement(tax: Mapping[str, Any]) -> list[str]:
     by_judge = (tax.get("single_label_judge") or {}).get("metrics") or {}
     kappa = agree.get("cohen_kappa")
     lines = ["### Rule-based classes against the judge's", "",
-             f"The judge {_code(judge.get('model'))} (prompt `{judge.get('prompt_version')}`) "
-             f"also named one class per sample: accuracy {value_text(by_judge.get('accuracy'))}, "
-             f"macro F1 {value_text(by_judge.get('f1_macro'))} ({judge.get('n_no_class', 0)} "
+             f"The judge {code_span(judge.get('model'))} (prompt `{judge.get('prompt_version')}`) "
+             f"also named one class per sample: accuracy {decimal_text(by_judge.get('accuracy'))}, "
+             f"macro F1 {decimal_text(by_judge.get('f1_macro'))} ({judge.get('n_no_class', 0)} "
              "answers named no class). Agreement with the rule-based class on "
              f"{agree.get('n', 0)} samples: Cohen's kappa "
              + (f"n/a (n={agree.get('n')})" if agree.get("small") or kappa is None
-                else value_text(kappa))
+                else decimal_text(kappa))
              + f", {agree.get('n_differ', 0)} read differently.", ""]
     if agree.get("differ"):
-        lines += [_table(["Id", "Predicted words", "Rule", "Judge"],
+        lines += [markdown_table(["Id", "Predicted words", "Rule", "Judge"],
                          [[d["id"], ", ".join(d["words"]), d["rule"], d["judge"]]
                           for d in agree["differ"][:10]], align=["l", "l", "l", "l"]), ""]
     return lines
@@ -204,11 +204,11 @@ def _slices(r: Mapping[str, Any]) -> list[str]:
     lines = []
     for column, values in (r.get("slices") or {}).items():
         rows = [[value, m.get("n"), *[f"n/a (n={m.get('n')})" if m.get("small")
-                                      else value_text(m.get(key))
+                                      else decimal_text(m.get(key))
                                       for key in ("accuracy", "recall", "accuracy_recall_mean")]]
                 for value, m in values.items()]
         lines += [f"### By {column}", "",
-                  _table([column, "n", "Accuracy", "Recall", "Mean"], rows), ""]
+                  markdown_table([column, "n", "Accuracy", "Recall", "Mean"], rows), ""]
     return ["## Slices", "", *lines] if lines else []
 
 
@@ -281,9 +281,9 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     plotted = plot_hit_rates(results, plot_path)
     if plotted is None and os.path.isfile(plot_path):
         os.remove(plot_path)
-    lines = (_title(results) + _warnings(results) + _headline(results) + _definitions()
+    lines = (title_section(results) + warnings_section(results) + _headline(results) + _definitions()
              + _coverage(results) + _reading(results) + _words(results, plotted is not None)
-             + _taxonomy(results) + _slices(results) + _errors(results) + _run(results))
+             + _taxonomy(results) + _slices(results) + errors_section(results) + run_section(results))
     report = os.path.join(out_dir, REPORT_FILE)
     tmp = report + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
