@@ -98,7 +98,8 @@ def create_app(scorer: PairScorer, data_dir: str | None = None,
                                         f"{max_request_bytes} bytes")
         return bytes(body)
 
-    async def audio_for(payload: dict, file_name: str | None, stem_field: str | None):
+    async def audio_for(payload: dict, file_name: str | None, stem_field: str | None,
+                        audio_path: str | None = None):
         encoded = optional_string(payload, "audio_base64")
         if encoded is not None:
             try:
@@ -120,7 +121,7 @@ def create_app(scorer: PairScorer, data_dir: str | None = None,
             raise RequestError(422, "send audio_base64: this server has no --data-dir to read "
                                     "clips by name")
         try:
-            path = folder.resolve(file_name, stem_field)
+            path = folder.resolve(file_name, stem_field, audio_path)
         except PathRefused as exc:
             raise RequestError(403, str(exc)) from None
         except ClipNotFound as exc:
@@ -148,11 +149,13 @@ def create_app(scorer: PairScorer, data_dir: str | None = None,
             raise RequestError(422, problem)
         file_name = optional_string(payload, "audio_filename")
         stem_field = optional_string(payload, "audio_stem")
-        stem = stem_field or (PurePosixPath(file_name.replace("\\", "/")).stem
-                              if file_name else None)
+        # the sham hashes the stem of audio_filename, as emolia-bench's sham server does
+        stem = (PurePosixPath(file_name.replace("\\", "/")).stem if file_name
+                else stem_field)
         if not stem and not scorer.needs_audio:
             raise RequestError(422, "send audio_filename or audio_stem")
-        audio = await audio_for(payload, file_name, stem_field)
+        audio = await audio_for(payload, file_name, stem_field,
+                                optional_string(payload, "audio_path"))
         result = await queue.submit(PairRequest(text, stem or "", audio))
         if result.error:
             raise RequestError(500, result.error)
