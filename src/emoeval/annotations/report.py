@@ -52,7 +52,10 @@ def _entry(entry: dict[str, Any] | None, percent: bool) -> str:
 def _unit_words(summary: dict[str, Any]) -> str:
     """What a bootstrap resample draws, in words."""
     unit = summary["bootstrap"]["unit"]
-    return "items" if unit == "item" else f"`{unit}` groups (the items of one {unit} together)"
+    n_groups = summary["bootstrap"].get("n_groups")
+    count = f"{n_groups:,} " if n_groups else ""
+    return (f"{count}items" if unit == "item" else
+            f"{count}`{unit}` groups (the items of one {unit} together)")
 
 
 def _methods_paragraph(summary: dict[str, Any]) -> list[str]:

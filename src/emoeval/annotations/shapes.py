@@ -66,6 +66,9 @@ class RatingTable:
     n_rows_raw: int = 0
     #: ratings replaced by a later one of the same item by the same rater (``created_at``)
     n_replaced: int = 0
+    #: what ``--ci-unit auto`` resamples when the source knows it (column -> unit name);
+    #: None: the group column
+    auto_units: dict[str, str] | None = None
 
     @property
     def n_items(self) -> int:
@@ -432,6 +435,8 @@ def read_cremad_votes(argument: str, modality: str | None,
                            group_column=group_column or "file_name",
                            invalid=invalid, modality=modality)
     result.count_columns = list(CREMAD_VOTE_CODES)
+    # an actor's clips are not independent (one voice, one face): intervals resample actors
+    result.auto_units = {"actor": "actor"}
     return result
 
 
