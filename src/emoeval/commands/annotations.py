@@ -23,12 +23,17 @@ def register(app: typer.Typer) -> None:
         also: list[str] = typer.Option([], help="Another file to anonymise with the same map "
                                        "(e.g. users.csv; FILE:COLUMN when its rater column "
                                        "differs); written next to --out. Repeatable"),
+        map_format: str = typer.Option("auto", help="auto (the existing map's) | emoeval "
+                                       "(raw_name,anonymous_id) | emolia (emolia-bench's "
+                                       "raw_username,anon_username; rater tables sorted by "
+                                       "id as theirs)"),
     ) -> None:
         """Replace rater names with user_0, user_1, ... (sorted; stable across reruns)."""
         from ..annotations import anonymise_files
 
         try:
-            result = anonymise_files(raw, out, map_file, _split_list(rater_col) or [], also)
+            result = anonymise_files(raw, out, map_file, _split_list(rater_col) or [], also,
+                                     map_format)
         except EmoevalError as exc:
             _fail(exc)
         out_console.print(f"{result['n_raters']} raters ({result['new_raters']} new, "
