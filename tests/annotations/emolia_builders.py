@@ -9,11 +9,11 @@ the same ``sample_NN.mp3`` in many dim folders and a non-integer level (``LANG/E
 
 from __future__ import annotations
 
-import csv
 import uuid
 from pathlib import Path
 
 import numpy as np
+from annotation_builders import write_csv as _write
 
 EMO_HEADER = ["annotation_id", "username", "source_emotion", "queried_emotion", "task_type",
               "file_name", "rating", "reaction_time_ms", "sample_time_ms", "created_at"]
@@ -27,15 +27,6 @@ EMOTIONS = ("Sadness", "Anger", "Jealousy___Envy", "Contentment", "Fear")
 TASKS = ("affirmative", "contrastive_1", "ultimate")
 DIMENSIONS = (("BKGN", ("1", "2")), ("TEMP", ("0", "5")), ("LANG", ("European", "Asian")))
 USERS = ("user_0", "user_1", "user_2", "user_3")
-
-
-def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _uid(rng) -> str:

@@ -184,3 +184,81 @@ def test_emo_sham_on_our_labels_matches_their_benchmark(tmp_path):
     assert summary["overall"]["n"] == len(labels)
     value = summary["overall"]["balanced_accuracy"]
     assert (math.isnan(expected) and value is None) or value == pytest.approx(expected)
+
+
+def their_post(url: str, text: str, audio: Path, send_audio: bool) -> float:
+    """benchmark.py post_similarity: basename in audio_filename; the mp3 bytes, or (no audio
+    send) audio_stem; the answer's similarity, score or logit."""
+    import base64
+
+    import httpx
+
+    payload = {"text": text, "audio_filename": audio.name}
+    if send_audio and audio.suffix.lower() == ".mp3" and audio.exists():
+        payload["audio_base64"] = base64.standard_b64encode(audio.read_bytes()).decode()
+    else:
+        payload["audio_stem"] = audio.stem
+    body = httpx.post(url, json=payload, timeout=30).json()
+    return float(next(body[k] for k in ("similarity", "score", "logit") if k in body))
+
+
+@pytest.mark.parametrize("send_audio", [True, False])
+def test_their_client_against_our_sham_server_gives_our_numbers(tmp_path, send_audio):
+    from emoeval.serve import create_app
+    from emoeval.similarity.pair_scoring import load_pair_scorer
+
+    out, data = dim_tree(tmp_path)
+    labels = pd.read_csv(out / "benchmark_labels.csv", dtype={"level": str})
+    ours = run_similarity(SimilarityConfig(
+        items=str(out / "benchmark_labels.csv"), out=str(tmp_path / "sim"),
+        audio_dir=str(data), audio_path="emolia-dim", sham=True, n_resamples=20,
+        send_audio=send_audio))
+    with serve(create_app(load_pair_scorer(None, sham=True), data_dir=str(data))) as url:
+        truth, predicted = [], []
+        for row in labels.itertuples(index=False):
+            clip = data / row.dimension / str(row.level) / row.polarity / row.file_name
+            score = their_post(f"{url}/v1/similarity",
+                               their_dim_prompt(row.dimension, str(row.level)), clip,
+                               send_audio)
+            assert score == pytest.approx(their_sham(Path(row.file_name).stem,
+                                                     their_dim_prompt(row.dimension,
+                                                                      str(row.level))))
+            truth.append(int(row.majority_present))
+            predicted.append(int(score >= 0.0))
+    # the served sham hashes the bare stem (their server's rule); our offline sham hashes
+    # their compound dim stem (their offline rule): each matches its own reference
+    served = their_balanced_accuracy(truth, predicted)
+    assert served == pytest.approx(their_dim_run(labels, lambda r: Path(r.file_name).stem))
+    assert ours["overall"]["n"] == len(labels)
+
+
+@pytest.mark.parametrize("send_audio", [True, False])
+def test_their_client_on_emo_against_our_serve_equals_our_similarity(tmp_path, send_audio):
+    from emoeval.serve import create_app
+    from emoeval.similarity.pair_scoring import load_pair_scorer
+
+    annotations = write_emo(tmp_path)
+    out = tmp_path / "analysis_outputs" / "emolia-emo"
+    run_agreement(str(annotations), str(out), AgreementOptions(preset="emolia-emo",
+                                                               n_resamples=0))
+    labels = pd.read_csv(out / "benchmark_labels.csv")
+    data = tmp_path / "dataset" / "emolia-emo" / "data"
+    clips = {}
+    for row in labels.itertuples(index=False):
+        clip = data / f"{row.source_emotion.split('|')[0]}_best" / row.file_name
+        clip.parent.mkdir(parents=True, exist_ok=True)
+        clip.write_bytes(b"ID3")
+        clips[row.file_name] = clip
+    ours = run_similarity(SimilarityConfig(
+        items=str(out / "benchmark_labels.csv"), out=str(tmp_path / "sim"),
+        audio_dir=str(data), sham=True, n_resamples=20))
+    predictions = pd.read_csv(tmp_path / "sim" / "predictions.csv")
+    by_item = {(r.file_name, r.queried_emotion, r.task_type): r.similarity
+               for r in predictions.itertuples(index=False)}
+    with serve(create_app(load_pair_scorer(None, sham=True), data_dir=str(data))) as url:
+        for row in labels.itertuples(index=False):
+            score = their_post(f"{url}/v1/similarity", their_emo_prompt(row.queried_emotion),
+                               clips[row.file_name], send_audio)
+            assert score == pytest.approx(
+                by_item[(row.file_name, row.queried_emotion, row.task_type)], abs=1e-12)
+    assert ours["overall"]["n"] == len(labels)
