@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from pathlib import Path
 
 import emolia_reference as ref
@@ -210,12 +211,10 @@ def test_readme_emolia_examples_run_verbatim(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     commands = [block for block in _bash_commands(readme)
-                if "annotations/emolia-" in block and block.startswith("emoeval agreement")]
-    assert len(commands) >= 2
+                if "annotations/emolia-" in block and block.startswith("emoeval agreement ")]
+    assert len(commands) >= 3
     runner = CliRunner()
     for command in commands:
-        import shlex
-
         arguments = shlex.split(command)[1:] + ["--n-resamples", "10"]
         result = runner.invoke(app, arguments)
         assert result.exit_code == 0, (command, result.output)
@@ -224,6 +223,15 @@ def test_readme_emolia_examples_run_verbatim(tmp_path, monkeypatch):
         assert labels["majority_present"].notna().all()
         assert json.loads((out / "summary.json").read_text())["subset"] in {"emolia-emo",
                                                                            "emolia-dim"}
+    combined = [c for c in _bash_commands(readme) if c.startswith("emoeval agreement-report")
+                and "emolia" in c]
+    assert len(combined) == 1
+    result = runner.invoke(app, shlex.split(combined[0])[1:])
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "analysis_outputs" / "report.md").read_text()
+    emo = json.loads((tmp_path / "analysis_outputs" / "emolia-emo" / "summary.json").read_text())
+    assert "| emolia-emo |" in report and "| emolia-dim |" in report
+    assert f"{emo['augmented_agreement']['preselection_pairwise_accuracy']:.3f}" in report
 
 
 def _bash_commands(text: str) -> list[str]:

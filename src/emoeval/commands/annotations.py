@@ -121,3 +121,20 @@ def register(app: typer.Typer) -> None:
         except EmoevalError as exc:
             _fail(exc)
         out_console.print(f"{headline(summary)} -> {out}/report.md", highlight=False)
+
+    @app.command("agreement-report")
+    def agreement_report(
+        folders: list[str] = typer.Argument(..., help="Output folders of `emoeval agreement` "
+                                            "(e.g. analysis_outputs/emolia-emo "
+                                            "analysis_outputs/emolia-dim)"),
+        out: str = typer.Option(..., help="Folder for the combined report.md"),
+    ) -> None:
+        """One paper-ready report.md over several agreement runs (emolia-bench's combined
+        report over its two subsets)."""
+        from ..annotations.combined import write_combined
+
+        try:
+            path = write_combined(folders, out)
+        except EmoevalError as exc:
+            _fail(exc)
+        out_console.print(f"-> {path}", highlight=False)
