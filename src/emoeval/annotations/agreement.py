@@ -201,6 +201,8 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     _check_options(options)
     flags_path = options.flags or po.default_flags_path(source, layout)
     flags = po.read_flags(flags_path, options.item_cols) if flags_path else None
+    if options.exclude_flagged and (options.count_cols or is_cremad_spec(source)):
+        raise EmoevalError("--exclude-flagged applies to long ratings (one row per rating)")
     if options.exclude_flagged and flags is None:
         raise EmoevalError("--exclude-flagged: no flags file (give --flags FILE, or keep "
                            "flags.csv beside the ratings)")
