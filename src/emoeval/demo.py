@@ -21,7 +21,7 @@ HEADLINE = (("accuracy", "accuracy (WA)"), ("balanced_accuracy", "balanced acc. 
 
 def run_demo(out: str, console: Console | None = None,
              progress_factory: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
-    from .api import EvaluationConfig, evaluate
+    from .evaluation import EvaluationConfig, evaluate
     from .reports.format import metric_with_ci
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

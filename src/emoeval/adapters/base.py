@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+from ..registry import MODEL_ADAPTERS
 
 
 class ModelAdapter:
@@ -144,10 +144,10 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def load_adapter(spec: str, **options: Any) -> ModelAdapter:
     """``hf:some/model`` -> an adapter instance (imports only that backend)."""
-    parsed = parse_spec(spec, MODEL_ADAPTERS, "model")
+    parsed = MODEL_ADAPTERS.parse(spec)
     if not parsed.argument:
         raise EmoevalError(f"model spec {spec!r} names no model after {parsed.name!r}:")
-    cls = load_class(MODEL_ADAPTERS[parsed.name][0])
+    cls = MODEL_ADAPTERS.load(parsed.name)
     accepted = accepted_options(cls)
     foreign = sorted(k for k in options if k not in accepted)
     if foreign:

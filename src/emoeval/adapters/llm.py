@@ -28,8 +28,9 @@ Ratings
     the templates.
 
 Transport
-    :class:`emoeval.http.EndpointClient` with the shared flags ``concurrency``, ``timeout``,
-    ``retries``, ``api_key_env``; ``backoff`` (first wait, doubling), ``max_retry_after``
+    :class:`emoeval.http.EndpointClient` with the shared flags ``concurrency``, ``timeout``
+    (connect to last byte), ``max_response_bytes`` (default 10 MB), ``retries``,
+    ``api_key_env``; ``backoff`` (first wait, doubling), ``max_retry_after``
     (cap on a ``Retry-After`` header) and ``sleep`` (tests pass a recorder) complete it. A
     request that still fails becomes a per-sample :class:`SampleError` (status ``error``).
 
@@ -58,7 +59,8 @@ from ..answers.prompts import (
     default_prompt,
 )
 from ..errors import EmoevalError, SampleError
-from ..http import ClientOptions, EndpointClient, Reply
+from ..http import DEFAULT_MAX_RESPONSE_BYTES, ClientOptions, EndpointClient, Reply
+from ..store import TRANSPORT
 from .base import ModelAdapter
 
 ADAPTER_VERSION = "emoeval-llm-1"
@@ -95,14 +97,15 @@ def answer_text(reply: Reply) -> str | SampleError:
     """The answer of one chat-completions reply, or the SampleError that replaces it."""
     if not reply.ok:
         tries = f"{reply.attempts} attempt{'s' if reply.attempts != 1 else ''}"
-        return SampleError(f"{reply.error} [{tries}]")
+        return SampleError(f"{reply.error} [{tries}]", kind=TRANSPORT)
     try:
         message = reply.json["choices"][0]["message"]
         if not isinstance(message, dict):
             raise TypeError
     except (KeyError, IndexError, TypeError):
+        # the server's fault, not the model's answer: asked again like a failed request
         return SampleError(f"malformed response: no choices[0].message in "
-                           f"{reply.text[:120]!r}")
+                           f"{reply.text[:120]!r}", kind=TRANSPORT)
     content = message.get("content")
     if isinstance(content, list):  # content parts
         content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
@@ -114,14 +117,13 @@ def answer_text(reply: Reply) -> str | SampleError:
 class LLMAdapter(ModelAdapter):
     name = "llm"
     output = "text"
-    #: a failed request is no answer: a resumed run may ask again (read by the runner once
-    #: it supports it; until then a failed sample stays failed in its --out)
-    retry_failed_on_resume = True
 
     def __init__(self, argument: str, spec: str = "", prompt: str | None = None,
                  concurrency: int = 4, timeout: float = 60.0, retries: int = 3,
                  api_key_env: str | None = None, backoff: float = 1.0,
-                 max_retry_after: float = 60.0, structured_output: bool = False,
+                 max_retry_after: float = 60.0,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 structured_output: bool = False,
                  max_tokens: int = DEFAULT_MAX_TOKENS, modality: str | None = None,
                  sampling_rate: int = DEFAULT_SAMPLING_RATE,
                  sleep: Callable[[float], None] | None = None, **options: Any):
@@ -130,7 +132,8 @@ class LLMAdapter(ModelAdapter):
         self.client_options = ClientOptions(concurrency=int(concurrency), timeout=float(timeout),
                                             retries=int(retries), api_key_env=api_key_env,
                                             backoff=float(backoff),
-                                            max_retry_after=float(max_retry_after))
+                                            max_retry_after=float(max_retry_after),
+                                            max_response_bytes=int(max_response_bytes))
         self.client_options.api_key()  # an unset variable fails now, before any run
         self.prompt_path = prompt
         #: the --prompt file's text (None: the shipped prompts)

@@ -15,8 +15,10 @@ starting with ``tie``) counts as given by default (their rule, so the numbers eq
 emolia-dim items (``dimension``, ``level``, ``polarity``) take their prompt from the rubric
 (:mod:`.dimensions`) and their clip from ``--audio-path`` (a template of item columns).
 
-Audio is found under ``--audio-dir``: first at ``file_name`` as a relative path, else by file
-stem anywhere below (emolia-bench keeps clips in per-emotion folders), else, as the seed
+A ``file_name`` that is absolute or holds ``..`` is refused (it would read, and with
+``--endpoint`` send, a file outside ``--audio-dir``); symlink loops under the folder are
+skipped. Audio is found under ``--audio-dir``: first at ``file_name`` as a relative path,
+else by file stem anywhere below (emolia-bench keeps clips in per-emotion folders), else, as the seed
 tool does, a ``<stem>.json`` metadata sidecar (enough for the sham and for servers that read
 their own files, never for a local model).
 """
@@ -32,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EmoevalError
-from ..datasets.files import is_audio, list_audio
+from ..datasets.files import confined_name, is_audio, list_audio
 from . import dimensions as dims
 from .prompts import build_prompt
 
@@ -70,7 +72,7 @@ class Item:
 
     @property
     def label(self) -> str:
-        """Stratum for ``--limit`` (``emoeval.api.stratified_limit`` reads ``.label``)."""
+        """Stratum for ``--limit`` (``emoeval.selection.stratified_limit`` reads ``.label``)."""
         return TIE if self.majority_present is None else str(self.majority_present)
 
     @property
@@ -165,6 +167,11 @@ def read_items(path: str, template: str, variables: dict[str, Any] | None = None
         file_name = str(row["file_name"]).strip()
         if not file_name:
             raise EmoevalError(f"{path} line {line}: empty file_name")
+        try:
+            confined_name(file_name)
+        except ValueError as exc:  # it would read (and send) a file outside --audio-dir
+            raise EmoevalError(f"{path} line {line}: file_name {exc}; give a path relative "
+                               "to --audio-dir") from None
         text = str(row.get("text", "")).strip()
         queried = str(row.get("queried_emotion", "")).strip()
         if not text and not queried and dims.is_dimension_item(row):
@@ -240,7 +247,8 @@ class AudioIndex:
         return self._sidecars
 
     def resolve(self, file_name: str) -> str | None:
-        direct = self.root / file_name
+        """The clip for ``file_name`` (relative to the root, checked by read_items)."""
+        direct = self.root.joinpath(*confined_name(file_name).parts)
         if direct.is_file() and is_audio(direct):
             return str(direct)
         stem = Path(file_name).stem
@@ -271,7 +279,11 @@ def attach_audio(items: list[Item], audio_dir: str | None,
     index = AudioIndex(audio_dir)
     for item in items:
         if path_template:
-            candidate = index.root / dims.fill_template(path_template, item.columns)
+            filled = dims.fill_template(path_template, item.columns)
+            try:  # the filled template stays inside --audio-dir, as a file_name does
+                candidate = index.root.joinpath(*confined_name(filled).parts)
+            except ValueError as exc:
+                raise EmoevalError(f"--audio-path for item {item.id}: {exc}") from None
             item.audio_path = str(candidate) if candidate.is_file() else None
         else:
             item.audio_path = index.resolve(item.file_name)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.files import echo
 from ..errors import EmoevalError
 from ..labels import canonical
 from .prompts import emotions_named
@@ -144,7 +145,7 @@ class ClassifierScorer(PairScorer):
             return problem
         named = emotions_named(text)
         if not named:
-            return f"the text names no known emotion: {text!r}"
+            return f"the text names no known emotion: {echo(text)}"
         if not set(named) & set(self.label_emotions):
             return (f"{self.spec} cannot predict {', '.join(named)} (its labels: "
                     f"{', '.join(self.adapter.labels)})")
@@ -179,11 +180,10 @@ def load_pair_scorer(spec: str | None, sham: bool = False, **options: Any) -> Pa
         return ShamScorer()
     if not spec:
         raise EmoevalError("give --model SPEC or --sham")
-    from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+    from ..registry import MODEL_ADAPTERS
 
     # batch_size is the benchmark's own setting: it reaches only adapters that batch inside
-    accepted = accepted_options(load_class(MODEL_ADAPTERS[parse_spec(spec, MODEL_ADAPTERS,
-                                                                     "model").name][0]))
+    accepted = accepted_options(MODEL_ADAPTERS.load(MODEL_ADAPTERS.parse(spec).name))
     adapter = load_adapter(spec, **{k: v for k, v in options.items()
                                     if v is not None and (k != "batch_size" or k in accepted)})
     if hasattr(adapter, "pair_similarity"):
