@@ -20,6 +20,8 @@ from ..errors import EmoevalError
 from ..metrics import agreement as agree
 from ..results import SCHEMA_VERSION
 from . import outputs
+from . import peer_outputs as po
+from .layouts import Layout, detect_layout, layout_named
 from .shapes import RatingTable, is_cremad_spec, read_counts, read_cremad_votes, read_long
 from .statistics import (
     BINARY_VIEW,
@@ -65,9 +67,33 @@ class AgreementOptions:
     min_shared_items: int = 2
     rater_info: str | None = None
     command: str = ""
+    #: emolia-bench: a layout preset, its flags.csv, and non-human raters on the panel
+    preset: str | None = None
+    flags: str | None = None
+    exclude_flagged: bool = False
+    extra_raters: list[str] = field(default_factory=list)
+    preselection_prior: bool = False
 
 
-def load_table(source: str, options: AgreementOptions) -> RatingTable:
+def apply_preset(options: AgreementOptions) -> Layout | None:
+    """Fill the options a preset implies (item columns, rater column, scale, expected
+    raters) where the user left the default; return the layout in use (named or recognised
+    by its item columns)."""
+    if options.preset:
+        layout = layout_named(options.preset)
+        options.item_cols = options.item_cols or list(layout.item_columns)
+        if options.rater_col == "user":
+            options.rater_col = layout.rater_column
+        options.scale = options.scale or layout.scale
+        options.expected_raters = options.expected_raters or layout.expected_raters
+        return layout
+    if options.count_cols:
+        return None
+    return detect_layout(options.item_cols)
+
+
+def load_table(source: str, options: AgreementOptions,
+               drop_items: set[tuple[str, ...]] | None = None) -> RatingTable:
     """Pick the input shape: the CREMA-D shortcut, vote counts (``--count-cols``) or long."""
     if is_cremad_spec(source):
         return read_cremad_votes(source.split(":", 1)[1], options.modality, options.group_col)
@@ -81,7 +107,7 @@ def load_table(source: str, options: AgreementOptions) -> RatingTable:
     return read_long(source, item_columns=options.item_cols, rater_column=options.rater_col,
                      rating_column=options.rating_col, scale_spec=options.scale or "nominal",
                      present_from=options.present_from, intended_column=options.intended_col,
-                     group_column=options.group_col)
+                     group_column=options.group_col, drop_items=drop_items)
 
 
 def _check_options(options: AgreementOptions) -> None:
@@ -170,8 +196,17 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
 
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     options = options or AgreementOptions()
+    layout = apply_preset(options)
     _check_options(options)
-    table = load_table(source, options)
+    flags_path = options.flags or po.default_flags_path(source, layout)
+    flags = po.read_flags(flags_path, options.item_cols) if flags_path else None
+    if options.exclude_flagged and (options.count_cols or is_cremad_spec(source)):
+        raise EmoevalError("--exclude-flagged applies to long ratings (one row per rating)")
+    if options.exclude_flagged and flags is None:
+        raise EmoevalError("--exclude-flagged: no flags file (give --flags FILE, or keep "
+                           "flags.csv beside the ratings)")
+    drop = po.flag_keys(flags, options.item_cols) if options.exclude_flagged else None
+    table = load_table(source, options, drop)
     # before any work: a --ci-unit naming no column of the items is a one-line error
     resampling = item_resampling(table, options.ci_unit)
     stats_options = StatisticsOptions(n_resamples=options.n_resamples, seed=options.seed,
@@ -188,6 +223,18 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     n_raters = table.n_raters_per_item
     expected = options.expected_raters or 2
     incomplete = outputs.incomplete_items(table, expected)
+    peer_result = None
+    if po.applies(table):
+        peer_result = po.peer_outputs(
+            table, labels, layout, expected=expected, flags=flags,
+            extra_files=options.extra_raters, preselection_prior=options.preselection_prior,
+            rater_column=options.rater_col, rating_column=options.rating_col,
+            annotators=_annotators(options.rater_info, options.rater_col))
+        if peer_result.incomplete is not None:
+            incomplete = peer_result.incomplete
+    elif options.extra_raters or options.preselection_prior:
+        raise EmoevalError("--extra-rater and --preselection-prior need long ratings (rater "
+                           "ids) on a binary or ordinal scale")
 
     slice_columns = options.slice_by if options.slice_by is not None \
         else outputs.default_slice_columns(table)
@@ -202,7 +249,7 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
         write_csv(os.path.join(out, name), frame)
         written.append(name)
 
-    save(labels, LABELS_FILE)
+    save(peer_result.labels if peer_result else labels, LABELS_FILE)
     save(outputs.rater_distributions(table), DISTRIBUTIONS_FILE)
     save(incomplete, INCOMPLETE_FILE)
     save(table.invalid, INVALID_FILE)
@@ -214,6 +261,12 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
         save(outputs.slice_summary(table, column, labels, stats_options, all_items,
                                    resampling), name)
         slice_files[column] = name
+    if peer_result is not None:
+        for name, frame in peer_result.tables.items():
+            existing = next((c for c, f in slice_files.items() if f == name), None)
+            save(_beside(frame, os.path.join(out, name), existing), name)
+        if peer_result.flags is not None and len(peer_result.flags):
+            save(peer_result.flags, po.FLAGS_FILE)
     if raters is not None:
         name = f"per_{outputs.safe_file_part(table.rater_column or 'rater')}_summary.csv"
         save(raters, name)
@@ -273,6 +326,12 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
         "warnings": warnings,
         "files": [],
     }
+    if peer_result is not None:
+        po.summary_keys(peer_result, summary)
+        summary["preset"] = layout.name if layout else None
+        if table.n_replaced:
+            warnings.append(f"{table.n_replaced} ratings were replaced by a later rating of the "
+                            "same item by the same rater (created_at)")
     run = run_block(options.command, started, t0)
     run["versions"].update(_package_versions(("krippendorff", "pandas")))
     summary["run"] = run
@@ -280,9 +339,35 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     report = render_report(summary, out)
     write_text(os.path.join(out, REPORT_FILE), report)
     written.append(REPORT_FILE)
-    summary["files"] = sorted([*written, SUMMARY_FILE])
+    summary["files"] = sorted({*written, SUMMARY_FILE})
     write_json(os.path.join(out, SUMMARY_FILE), summary)
     return strict_json(summary)
+
+
+def _annotators(path: str | None, column: str) -> list[str] | None:
+    """The rater ids of a users file, in its order (their ``annotators`` key)."""
+    if not path:
+        return None
+    from .shapes import read_table
+
+    users = read_table(path, "rater-info file")
+    return list(users[column]) if column in users else None
+
+
+def _beside(theirs: pd.DataFrame, path: str, column: str | None) -> pd.DataFrame:
+    """A slice table of theirs, joined onto ours of the same file name when there is one:
+    our rows and columns first, their columns added (their row order is lost, their values
+    kept)."""
+    if column is None or not os.path.isfile(path):
+        return theirs
+    ours = pd.read_csv(path, dtype={column: str}, keep_default_na=False)
+    theirs = theirs.assign(**{column: theirs[column].astype(str)})
+    added = [c for c in theirs.columns if c not in ours.columns or c == column]
+    merged = ours.merge(theirs[added], on=column, how="left")
+    for name in added:  # counts stay whole numbers where ours has no matching row
+        if pd.api.types.is_integer_dtype(theirs[name]):
+            merged[name] = merged[name].astype("Int64")
+    return merged
 
 
 def _package_versions(names: tuple[str, ...]) -> dict[str, str]:

@@ -31,6 +31,8 @@ from .name_tokens import NameMatcher, in_free_text
 
 PREFIX = "user_"
 MAP_COLUMNS = ("raw_name", "anonymous_id")
+#: emolia-bench's ``_anon_map.csv``: read and written in its own columns and row order
+PEER_MAP_COLUMNS = ("raw_username", "anon_username")
 ANONYMOUS = re.compile(rf"{PREFIX}(\d+)")
 
 
@@ -86,14 +88,33 @@ def _read(path: Path, encodings: dict[str, str] | None = None
     return rows[0], rows[1:]
 
 
+MAP_FORMATS = {"emoeval": MAP_COLUMNS, "emolia": PEER_MAP_COLUMNS}
+
+
+def map_columns(path: Path, map_format: str = "auto") -> tuple[str, str]:
+    """The map's columns: ``map_format`` (emoeval or emolia), or with ``auto`` those of the
+    existing file, else ours."""
+    if map_format != "auto":
+        if map_format not in MAP_FORMATS:
+            raise EmoevalError(f"--map-format {map_format!r}: use auto, emoeval or emolia")
+        return MAP_FORMATS[map_format]
+    if path.exists():
+        header, _ = _read(path)
+        if tuple(h.strip() for h in header[:2]) == PEER_MAP_COLUMNS:
+            return PEER_MAP_COLUMNS
+    return MAP_COLUMNS
+
+
 def read_map(path: Path, encodings: dict[str, str] | None = None) -> dict[str, str]:
-    """An existing map ``raw_name,anonymous_id`` (empty when the file does not exist)."""
+    """An existing map ``raw_name,anonymous_id`` (or emolia-bench's
+    ``raw_username,anon_username``); empty when the file does not exist."""
     if not path.exists():
         return {}
     header, rows = _read(path, encodings)
-    if [h.strip() for h in header[:2]] != list(MAP_COLUMNS):
-        raise EmoevalError(f"--map {path}: expected the columns {','.join(MAP_COLUMNS)}; is "
-                           "this a map written by emoeval anonymize?")
+    if tuple(h.strip() for h in header[:2]) not in (MAP_COLUMNS, PEER_MAP_COLUMNS):
+        raise EmoevalError(f"--map {path}: expected the columns {','.join(MAP_COLUMNS)} (or "
+                           f"emolia-bench's {','.join(PEER_MAP_COLUMNS)}); is this a map "
+                           "written by emoeval anonymize?")
     mapping: dict[str, str] = {}
     for line, row in enumerate(rows, start=2):
         if not row or not any(cell.strip() for cell in row):
@@ -177,7 +198,7 @@ def _also_file(spec: str, rater_columns: tuple[str, ...], out_dir: Path) -> Tabl
 
 
 def anonymise_files(raw: str, out: str, map_path: str, rater_columns: list[str],
-                    also: list[str] | None = None) -> dict:
+                    also: list[str] | None = None, map_format: str = "auto") -> dict:
     """Anonymise ``raw`` into ``out`` (and each ``--also`` file into ``out``'s folder).
 
     Returns ``{"n_raters", "new_raters", "files": [written paths], "map": map_path,
@@ -215,6 +236,7 @@ def anonymise_files(raw: str, out: str, map_path: str, rater_columns: list[str],
                     empty_cells += 1
         tables.append((item, header, rows, positions))
 
+    columns_of_map = map_columns(map_file, map_format)
     mapping = read_map(map_file, encodings)
     already = sorted(name for name in names if ANONYMOUS.fullmatch(name)
                      and name in set(mapping.values()) and name not in mapping)
@@ -225,13 +247,16 @@ def anonymise_files(raw: str, out: str, map_path: str, rater_columns: list[str],
     _refuse_names_elsewhere(tables, names | set(mapping), matcher)
     mapping, new_names = extend_map(mapping, names)
 
+    peer = columns_of_map == PEER_MAP_COLUMNS
     folders = _make_folders([item.target for item, *_ in tables])
     temporaries: list[Path] = []
     try:
         for item, header, rows, positions in tables:
-            temporaries.append(_write_temporary(
-                item.target, header, _anonymised_rows(rows, positions, mapping, matcher),
-                _delimiter(item.source)))
+            anonymous_rows = _anonymised_rows(rows, positions, mapping, matcher)
+            if peer:
+                anonymous_rows = _peer_order(anonymous_rows, positions)
+            temporaries.append(_write_temporary(item.target, header, anonymous_rows,
+                                                _delimiter(item.source)))
         # the last line of defence: read back what would be published
         for item, temporary in zip(files, temporaries):
             line = _leak(temporary, matcher)
@@ -240,9 +265,10 @@ def anonymise_files(raw: str, out: str, map_path: str, rater_columns: list[str],
                                    "anonymising; nothing was written (rename it in the raw "
                                    "file or name its column in --rater-col)")
         # the map before the outputs: if publishing fails, ids already handed out are kept
-        _write_rows(map_file, list(MAP_COLUMNS),
+        _write_rows(map_file, list(columns_of_map),
                     sorted(([name, identifier] for name, identifier in mapping.items()),
-                           key=lambda pair: int(pair[1][len(PREFIX):])), ",")
+                           key=(lambda pair: pair[0]) if peer  # their order: by raw name
+                           else (lambda pair: int(pair[1][len(PREFIX):]))), ",")
         for item, temporary in zip(files, temporaries):
             os.replace(temporary, item.target)
     except BaseException:
@@ -267,6 +293,17 @@ def _anonymised_rows(rows: list[list[str]], positions: list[int], mapping: dict[
                 row[position] = matcher.replace(cell, mapping)
         anonymous_rows.append(row)
     return anonymous_rows
+
+
+def _peer_order(rows: list[list[str]], positions: list[int]) -> list[list[str]]:
+    """emolia-bench sorts a rater table (the rater column first, one row per rater: users.csv)
+    by the anonymous id as text; rating and flag files keep their order."""
+    if positions != [0]:
+        return rows
+    values = [row[positions[0]] if positions[0] < len(row) else "" for row in rows]
+    if len(set(values)) != len(values):
+        return rows
+    return [row for _, row in sorted(zip(values, rows), key=lambda pair: pair[0])]
 
 
 def _check_paths(files: list[TableFile], map_file: Path) -> None:

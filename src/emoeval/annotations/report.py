@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..reports.format import finite, markdown_table, pct
+from .report_peer import compatibility_section, panel_section
 
 MAX_SLICE_ROWS = 30
 MAX_RATER_ROWS = 40
@@ -290,8 +291,9 @@ def _definitions(summary: dict[str, Any]) -> list[str]:
         "- **Krippendorff's alpha** from the `krippendorff` package (nominal; ordinal for "
         "ordinal scales); items with one rating carry no pairable value.",
         "- **Majority label**: the category with strictly the most votes; a shared top count "
-        "is a tie (empty `majority_label`, empty `majority_present`).",
-        "- **`all_agree_binary`**: 1 when every rater of the item gave the same answer "
+        "is a tie (empty `majority_label`, empty `majority_present_emoeval`; emolia-bench's "
+        "`majority_present` reads a tie as absent).",
+        "- **`all_agree_binary_emoeval`**: 1 when every rater of the item gave the same answer "
         "(present/absent, or the same category on nominal scales); trivially 1 for one rater, "
         "which `benchmark_bucket` tells apart (`single_rater_*`).",
         "- **Buckets**: `single_rater_*` one rater; `unanimous_*` two or more raters, all "
@@ -343,6 +345,7 @@ def render_report(summary: dict[str, Any], out: str) -> str:
                     _agreement_section(summary),
                     _ceiling_section(summary), _buckets_section(summary),
                     _intended_section(summary), _slice_section(summary, out),
-                    _rater_section(summary, out), _definitions(summary), _run_section(summary)):
+                    _rater_section(summary, out), compatibility_section(summary),
+                    panel_section(summary), _definitions(summary), _run_section(summary)):
         lines += section
     return "\n".join(lines).rstrip() + "\n"

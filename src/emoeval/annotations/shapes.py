@@ -60,6 +60,12 @@ class RatingTable:
     count_columns: list[str] | None = None
     modality: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: long shape: the input's other columns (reaction times, source_emotion, ...) for each
+    #: row of ``ratings``, same order
+    extra: pd.DataFrame | None = None
+    n_rows_raw: int = 0
+    #: ratings replaced by a later one of the same item by the same rater (``created_at``)
+    n_replaced: int = 0
     #: what ``--ci-unit auto`` resamples when the source knows it (column -> unit name);
     #: None: the group column
     auto_units: dict[str, str] | None = None
@@ -167,10 +173,13 @@ def _default_group_column(item_columns: list[str], group_column: str | None,
 # --------------------------------------------------------------------------- long shape
 
 
+TIME_COLUMN = "created_at"  # emolia-bench's rating time: the latest rating of an item wins
+
+
 def read_long(path: str, *, item_columns: list[str], rater_column: str, rating_column: str,
               scale_spec: str, present_from: str | None = None,
-              intended_column: str | None = None, group_column: str | None = None
-              ) -> RatingTable:
+              intended_column: str | None = None, group_column: str | None = None,
+              drop_items: set[tuple[str, ...]] | None = None) -> RatingTable:
     """One row per rating -> a :class:`RatingTable` (rater ids kept for pairwise statistics)."""
     if not item_columns:
         raise EmoevalError("long ratings need --item-cols naming the columns that identify an "
@@ -187,6 +196,10 @@ def read_long(path: str, *, item_columns: list[str], rater_column: str, rating_c
                            "columns")
     table = table.copy()
     table["__row"] = _row_numbers(table, path)
+    n_rows_raw = len(table)
+    if drop_items:
+        keys = pd.MultiIndex.from_frame(table[item_columns])
+        table = table[~keys.isin(list(drop_items))].reset_index(drop=True)
     shown = list(dict.fromkeys([*item_columns, rater_column, rating_column]))
     invalid: list[pd.DataFrame] = []
     ok = np.ones(len(table), dtype=bool)
@@ -209,9 +222,12 @@ def read_long(path: str, *, item_columns: list[str], rater_column: str, rating_c
     ok &= ~off_scale
 
     # a duplicate of a row that is itself bad does not count: look among the valid rows only
-    duplicate = ok & _duplicated_within(table, ok, [*item_columns, rater_column])
-    invalid.append(_mark(table, duplicate, "second rating of this item by this rater (the "
-                         "first is kept)", shown))
+    latest = TIME_COLUMN in table.columns
+    duplicate = ok & _duplicated_within(table, ok, [*item_columns, rater_column],
+                                        TIME_COLUMN if latest else None)
+    invalid.append(_mark(table, duplicate, "rating replaced by a later one of this item by "
+                         f"this rater ({TIME_COLUMN})" if latest else "second rating of this "
+                         "item by this rater (the first is kept)", shown))
     ok &= ~duplicate
 
     valid = table.loc[ok].copy()
@@ -246,19 +262,34 @@ def read_long(path: str, *, item_columns: list[str], rater_column: str, rating_c
     ratings = pd.DataFrame({"item": item_of_row.astype(np.int64),
                             "rater": valid[rater_column].to_numpy(),
                             "category": valid["__category"].to_numpy().astype(np.int64)})
+    extra = valid[[c for c in valid.columns if c not in {*item_columns, rater_column,
+                                                          rating_column, "__row", "__category"}]]
     return RatingTable(
         source=path, shape="long", item_columns=list(item_columns),
         metadata_columns=["intended_label"] if intended_column else [], items=items,
         scale=scale, counts=counts, group_column=group_column, group=group,
         group_names=group_names, invalid=_invalid_frame(invalid), intended=intended,
         intended_column=intended_column, ratings=ratings, rater_column=rater_column,
-        rating_column=rating_column, warnings=warnings)
+        rating_column=rating_column, warnings=warnings, extra=extra.reset_index(drop=True),
+        n_rows_raw=n_rows_raw, n_replaced=int(duplicate.sum()) if latest else 0)
 
 
-def _duplicated_within(table: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> np.ndarray:
-    """``duplicated(keep='first')`` computed among the rows under ``mask`` only."""
+def _duplicated_within(table: pd.DataFrame, mask: np.ndarray, columns: list[str],
+                       time_column: str | None = None) -> np.ndarray:
+    """Among the rows under ``mask`` only, the rows another row of the same ``columns``
+    supersedes: all but the first, or, with ``time_column``, all but the latest (the file's
+    later row wins a tie in time)."""
     result = np.zeros(len(table), dtype=bool)
-    result[np.flatnonzero(mask)] = table.loc[mask].duplicated(columns, keep="first").to_numpy()
+    rows = table.loc[mask]
+    if time_column is None:
+        result[np.flatnonzero(mask)] = rows.duplicated(columns, keep="first").to_numpy()
+        return result
+    times = pd.to_datetime(rows[time_column], errors="coerce")
+    order = np.argsort(times.to_numpy(dtype="datetime64[ns]"), kind="stable")
+    later = rows.iloc[order].duplicated(columns, keep="last").to_numpy()
+    superseded = np.zeros(len(rows), dtype=bool)
+    superseded[order] = later
+    result[np.flatnonzero(mask)] = superseded
     return result
 
 

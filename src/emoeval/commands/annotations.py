@@ -23,13 +23,18 @@ def register(app: typer.Typer) -> None:
         also: list[str] = typer.Option([], help="Another file to anonymise with the same map "
                                        "(e.g. users.csv; FILE:COLUMN when its rater column "
                                        "differs); written next to --out. Repeatable"),
+        map_format: str = typer.Option("auto", help="auto (the existing map's) | emoeval "
+                                       "(raw_name,anonymous_id) | emolia (emolia-bench's "
+                                       "raw_username,anon_username; rater tables sorted by "
+                                       "id as theirs)"),
     ) -> None:
         """Replace rater names with user_0, user_1, ... (sorted; stable across reruns), in the
         rater columns and wherever a name appears in free text; every output is checked."""
         from ..annotations import anonymise_files
 
         try:
-            result = anonymise_files(raw, out, map_file, _split_list(rater_col) or [], also)
+            result = anonymise_files(raw, out, map_file, _split_list(rater_col) or [], also,
+                                     map_format)
         except EmoevalError as exc:
             _fail(exc)
         out_console.print(f"{result['n_raters']} raters ({result['new_raters']} new, "
@@ -81,6 +86,20 @@ def register(app: typer.Typer) -> None:
         rater_info: Optional[str] = typer.Option(None, help="Long shape: a rater table (e.g. "
                                                  "users.csv with the same rater column) whose "
                                                  "columns are summarised in the report"),
+        preset: Optional[str] = typer.Option(None, help="emolia-emo | emolia-dim: "
+                                             "emolia-bench's item columns, rater column "
+                                             "(username), scale and 3 expected raters"),
+        flags: Optional[str] = typer.Option(None, help="Flagged items (emolia-bench's "
+                                            "flags.csv, with the item columns); default: "
+                                            "flags.csv beside an emolia-dim ratings file"),
+        exclude_flagged: bool = typer.Option(False, help="Leave flagged items out of "
+                                             "everything (default: keep them, flagged=True)"),
+        extra_rater: list[str] = typer.Option([], help="Ratings of a non-human rater (a "
+                                              "model) in the ratings' shape: placed among "
+                                              "the humans (panel numbers with and without "
+                                              "it). Repeatable"),
+        preselection_prior: bool = typer.Option(False, help="emolia-bench: add the "
+                                                "preselection prior as an extra rater"),
     ) -> None:
         """Agreement, human ceiling and benchmark labels from human ratings."""
         from ..annotations import AgreementOptions, run_agreement
@@ -97,9 +116,28 @@ def register(app: typer.Typer) -> None:
             ci_unit=ci_unit,
             slice_by=[c for value in slice_by for c in (_split_list(value) or [])] or None,
             dev_share=dev_share, seed=seed, n_resamples=n_resamples,
-            min_shared_items=min_shared_items, rater_info=rater_info, command=_command_line())
+            min_shared_items=min_shared_items, rater_info=rater_info, command=_command_line(),
+            preset=preset, flags=flags, exclude_flagged=exclude_flagged,
+            extra_raters=list(extra_rater), preselection_prior=preselection_prior)
         try:
             summary = run_agreement(source, out, options)
         except EmoevalError as exc:
             _fail(exc)
         out_console.print(f"{headline(summary)} -> {out}/report.md", highlight=False)
+
+    @app.command("agreement-report")
+    def agreement_report(
+        folders: list[str] = typer.Argument(..., help="Output folders of `emoeval agreement` "
+                                            "(e.g. analysis_outputs/emolia-emo "
+                                            "analysis_outputs/emolia-dim)"),
+        out: str = typer.Option(..., help="Folder for the combined report.md"),
+    ) -> None:
+        """One paper-ready report.md over several agreement runs (emolia-bench's combined
+        report over its two subsets)."""
+        from ..annotations.combined import write_combined
+
+        try:
+            path = write_combined(folders, out)
+        except EmoevalError as exc:
+            _fail(exc)
+        out_console.print(f"-> {path}", highlight=False)

@@ -49,6 +49,16 @@ def similarity(
     human_summary: Optional[str] = typer.Option(None, help="summary.json of `emoeval "
                                                 "agreement`: human numbers beside the score"),
     seed: int = typer.Option(0, help="Seed for --limit and the bootstrap"),
+    ties: str = typer.Option("peer", help="peer: a 1/0 majority_present counts where the "
+                             "raters tied (emolia-bench's rule, a tie is absent); exclude: "
+                             "tied items are left out (the other rule is reported beside)"),
+    audio_path: Optional[str] = typer.Option(None, help="Clip path under --audio-dir as a "
+                                             "template of item columns, or the preset "
+                                             "emolia-dim ({dimension}/{level}/{polarity}/"
+                                             "{file_name})"),
+    dim_variables: Optional[str] = typer.Option(None, help="emolia-dim's variables.json "
+                                                "(prompts for dimension items; default: "
+                                                "beside --audio-dir)"),
     ci_unit: str = typer.Option("auto", help="What intervals resample: auto (the speaker "
                                 "when every item names one, else the audio clip), sample "
                                 "(items) or an item column"),
@@ -70,7 +80,8 @@ def similarity(
                                  api_key_env=api_key_env,
                                  max_response_bytes=max_response_bytes),
             batch_size=batch_size, human_summary=human_summary, seed=seed, ci_unit=ci_unit,
-            command=_command_line())
+            command=_command_line(), ties=ties, audio_path=audio_path,
+            dim_variables=dim_variables)
         progress = _progress()
         task = progress.add_task(endpoint or model or "sham", total=None)
 

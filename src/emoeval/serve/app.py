@@ -202,16 +202,18 @@ def create_app(scorer: PairScorer, data_dir: str | None = None,
         text = checked_text(payload)
         file_name = optional_string(payload, "audio_filename")
         stem_field = optional_string(payload, "audio_stem")
+        clip_path = optional_string(payload, "audio_path")  # relative to --data-dir
         try:
-            for name in (file_name, stem_field):
+            for name in (file_name, stem_field, clip_path):
                 if name is not None:
                     DataDir.check_name(name)
             if stem_field is not None and "/" in stem_field.replace("\\", "/"):
                 raise PathRefused(f"audio_stem must be a bare name: {echo(stem_field)}")
         except PathRefused as exc:
             raise RequestError(403, str(exc)) from None
-        stem = stem_field or (PurePosixPath(file_name.replace("\\", "/")).stem
-                              if file_name else None)
+        # the sham hashes the stem of audio_filename, as emolia-bench's sham server does
+        stem = (PurePosixPath(file_name.replace("\\", "/")).stem if file_name
+                else stem_field)
         if not stem and not scorer.needs_audio:
             raise RequestError(422, "send audio_filename or audio_stem")
         encoded = optional_string(payload, "audio_base64")
@@ -223,9 +225,9 @@ def create_app(scorer: PairScorer, data_dir: str | None = None,
                 raise RequestError(400, "audio_base64 is not valid base64") from None
             if not raw:
                 raise RequestError(400, "audio_base64 is empty")
-        elif folder is not None and (file_name or stem_field):
+        elif folder is not None and (file_name or stem_field or clip_path):
             try:
-                path = folder.resolve(file_name, stem_field)
+                path = folder.resolve(file_name, stem_field, clip_path)
             except PathRefused as exc:
                 raise RequestError(403, str(exc)) from None
             except ClipNotFound as exc:

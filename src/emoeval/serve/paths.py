@@ -1,7 +1,8 @@
 """Find a requested clip inside ``--data-dir`` without ever leaving it.
 
-A request names a clip by ``audio_filename`` (a path relative to the folder, or a bare file
-name found anywhere below it by stem) or ``audio_stem``. Refused: absolute paths, drive
+A request names a clip by ``audio_path`` (relative to the folder), ``audio_filename`` (a path
+relative to the folder, or a bare file name found anywhere below it by stem) or
+``audio_stem``, tried in that order; a stem held by several clips is an error naming them. Refused: absolute paths, drive
 letters, ``..`` components, NUL bytes, and any file whose real path (symlinks resolved) lies
 outside the folder; the stem index is built the same way, so a symlink in the folder that
 points outside is never served.
@@ -61,8 +62,10 @@ class DataDir:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
+            names = ", ".join(echo(p.relative_to(self.root).as_posix()) for p in found[:6])
             raise ClipNotFound(f"{len(found)} clips in the data folder have the stem "
-                               f"{echo(stem)}; send the relative path as audio_filename")
+                               f"{echo(stem)} ({names}); send the relative path as "
+                               "audio_path")
         raise ClipNotFound(f"no clip with stem {echo(stem)} in the data folder (a clip added "
                            "since the server started needs POST /v1/reindex)")
 
@@ -73,22 +76,37 @@ class DataDir:
         except ValueError as exc:
             raise PathRefused(str(exc)) from None
 
-    def resolve(self, audio_filename: str | None, audio_stem: str | None) -> Path:
-        """The clip's path inside the folder (PathRefused / ClipNotFound otherwise)."""
+    def relative_clip(self, name: str) -> Path | None:
+        """The clip at ``name`` relative to the folder, None when there is none there."""
+        relative = self.check_name(name)
+        candidate = self.root.joinpath(*relative.parts)
+        if os.path.lexists(candidate):
+            if not self.inside(candidate):
+                raise PathRefused(f"{echo(name)} leads outside the data folder")
+            if candidate.is_file() and is_audio(candidate):
+                return candidate
+        return None
+
+    def resolve(self, audio_filename: str | None, audio_stem: str | None,
+                audio_path: str | None = None) -> Path:
+        """The clip's path inside the folder (PathRefused / ClipNotFound otherwise): at
+        ``audio_path``, else at ``audio_filename`` taken as a relative path, else by the stem
+        (``audio_stem``, or the stem of ``audio_filename``), which must be unique."""
+        for name in (audio_path, audio_filename):
+            if name:
+                found = self.relative_clip(name)
+                if found is not None:
+                    return found
+        if audio_path and not audio_filename and not audio_stem:
+            raise ClipNotFound(f"no clip {echo(audio_path)} in the data folder")
+        if audio_filename and len(self.check_name(audio_filename).parts) > 1 \
+                and not audio_stem:
+            raise ClipNotFound(f"no clip {echo(audio_filename)} in the data folder")
         if audio_stem:
             stem = str(self.check_name(audio_stem))
             if "/" in stem:
                 raise PathRefused(f"audio_stem must be a bare name: {echo(audio_stem)}")
             return self.by_stem(stem)
         if not audio_filename:
-            raise ClipNotFound("send audio_base64, audio_filename or audio_stem")
-        relative = self.check_name(audio_filename)
-        candidate = self.root.joinpath(*relative.parts)
-        if os.path.lexists(candidate):
-            if not self.inside(candidate):
-                raise PathRefused(f"{echo(audio_filename)} leads outside the data folder")
-            if candidate.is_file() and is_audio(candidate):
-                return candidate
-        if len(relative.parts) > 1:
-            raise ClipNotFound(f"no clip {echo(audio_filename)} in the data folder")
-        return self.by_stem(relative.stem)
+            raise ClipNotFound("send audio_base64, audio_path, audio_filename or audio_stem")
+        return self.by_stem(self.check_name(audio_filename).stem)

@@ -108,8 +108,8 @@ def score_sham(items: list[Item], store: PredictionStore, audio_dir: str | None,
         if missing_audio(item, audio_dir):
             writer.add(Record(item.id, None, AUDIO_MISSING, kind=INPUT))
         else:
-            writer.add(Record(item.id, {"similarity": sham_similarity(item.stem, item.prompt)},
-                              None))
+            writer.add(Record(item.id, {"similarity": sham_similarity(item.sham_stem,
+                                                                       item.prompt)}, None))
     writer.flush()
 
 
@@ -118,6 +118,8 @@ def request_body(item: Item, send_audio: bool) -> dict[str, Any]:
     path = item.audio_path
     name = (path or item.file_name).replace("\\", "/").rsplit("/", 1)[-1]
     body: dict[str, Any] = {"text": item.prompt, "audio_filename": name}
+    if item.relative_path:  # tells apart clips sharing a name (emolia-dim's sample_NN.mp3)
+        body["audio_path"] = item.relative_path
     if send_audio and path and is_audio(path):
         with open(path, "rb") as f:
             body["audio_base64"] = base64.standard_b64encode(f.read()).decode("ascii")

@@ -31,6 +31,7 @@ from ..store import PredictionStore
 from . import backends
 from .items import (UNANIMOUS_PREFIX, Item, attach_audio, file_digest, filter_items,
                     read_items)
+from . import dimensions as dims
 from .prompts import DEFAULT_TEMPLATE, check_template
 from .report import render_report
 
@@ -68,6 +69,16 @@ class SimilarityConfig:
     #: what intervals resample: auto (speaker, else audio clip) | sample | <column>
     ci_unit: str = "auto"
     command: str = ""
+    #: "peer": a 1/0 majority_present counts even where the raters tied (emolia-bench);
+    #: "exclude": tied items are left out (emoeval)
+    ties: str = "peer"
+    #: a template of item columns (or a preset) locating each clip under audio_dir
+    audio_path: str | None = None
+    #: emolia-dim's rubric (variables.json); default: beside the audio folder
+    dim_variables: str | None = None
+
+
+TIE_RULES = ("peer", "exclude")
 
 
 def read_human_summary(path: str | None) -> dict[str, Any]:
@@ -115,7 +126,13 @@ def select_items(cfg: SimilarityConfig) -> list[Item]:
     from ..selection import stratified_limit
 
     check_template(cfg.prompt_template)
-    items = read_items(cfg.items, cfg.prompt_template)
+    if cfg.ties not in TIE_RULES:
+        raise EmoevalError(f"--ties {cfg.ties!r}: use peer (emolia-bench: a tie counts as its "
+                           "majority_present) or exclude (left out)")
+    template = dims.audio_path_template(cfg.audio_path)
+    variables = dims.load_variables(cfg.dim_variables or dims.default_variables(cfg.audio_dir))
+    items = read_items(cfg.items, cfg.prompt_template, variables,
+                       exclude_ties=cfg.ties == "exclude")
     columns = list(items[0].columns)
     # before any scoring: a --ci-unit naming no item column is a one-line error
     check_ci_unit(cfg.ci_unit, [*columns, "stem"])
@@ -124,7 +141,7 @@ def select_items(cfg: SimilarityConfig) -> list[Item]:
     if not items:
         raise EmoevalError(f"no items left in {cfg.items} after the filters")
     items = stratified_limit(items, cfg.limit, cfg.seed)
-    attach_audio(items, cfg.audio_dir)
+    attach_audio(items, cfg.audio_dir, template)
     return items
 
 
@@ -165,6 +182,7 @@ def predictions_table(items: list[Item], store: PredictionStore) -> pd.DataFrame
                         "ok": scores is not None and value is not None,
                         "error": "" if scores else (record.error if record else "not scored"),
                         "item_id": item.id, "tie": item.is_tie,
+                        "raters_tied": item.raters_tied,
                         "majority_present_binary": item.majority_present,
                         "split_name": item.split or "", "bucket": item.bucket,
                         "stem": item.stem})
@@ -297,9 +315,27 @@ def run_similarity(cfg: SimilarityConfig, on_progress: Callable[[int, int], None
     headline["pred_present"] = headline["pred_present"].astype(int)
     unanimous = headline[headline["bucket"].str.startswith(UNANIMOUS_PREFIX)]
     summary = summarise(cfg, backend, table, headline, unanimous, threshold_info, human)
+    summary["tie_rule"] = other_tie_rule(cfg, table, tuning)
     summary["run"] = run_block(cfg.command, started, t0)
     write_outputs(cfg.out, table, headline, summary)
     return strict_json(summary)
+
+
+def other_tie_rule(cfg: SimilarityConfig, table: pd.DataFrame, tuning: bool) -> dict[str, Any]:
+    """The headline under the other tie rule, reported beside the one in use."""
+    mask = table["ok"] & table["majority_present_binary"].notna()
+    if tuning:
+        mask &= table["split_name"] != DEV
+    other = "exclude" if cfg.ties == "peer" else "peer"
+    if other == "exclude":
+        mask &= ~table["raters_tied"].astype(bool)
+    rows = table[mask]
+    block = metric_block(rows.assign(pred_present=rows["pred_present"].astype(int)),
+                         seed=cfg.seed, n_resamples=1, with_ci=False) if len(rows) else {}
+    return {"rule": cfg.ties, "n_raters_tied": int(table["raters_tied"].sum()),
+            "other_rule": other, "other_n": int(len(rows)),
+            "other_accuracy": block.get("accuracy"),
+            "other_balanced_accuracy": block.get("balanced_accuracy")}
 
 
 def summarise(cfg: SimilarityConfig, backend: str, table: pd.DataFrame, headline: pd.DataFrame,

@@ -5,9 +5,15 @@ Columns: ``file_name``, ``queried_emotion`` (or a ``text`` column holding the pr
 ``n_raters``, ``flagged``, ``split``, ``id`` and anything else are optional and carried into
 ``predictions.csv``. The agreement command's ``benchmark_labels.csv`` is valid as is.
 
-A **tie** (no human majority) is an empty or ``tie`` ``majority_present``, a
-``majority_label`` of ``tie``, a true ``majority_present_tie`` or a ``benchmark_bucket``
-starting with ``tie``: tie items are scored but left out of every metric.
+A **tie** (no human majority) is an empty or ``tie`` ``majority_present``: such items are
+scored but left out of every metric. A ``majority_present`` of 1/0 on an item whose raters
+tied (emolia-bench resolves a tie to absent; ``majority_present_tie`` true, an empty
+``majority_present_emoeval``, a ``majority_label`` of ``tie`` or a ``benchmark_bucket``
+starting with ``tie``) counts as given by default (their rule, so the numbers equal theirs);
+``--ties exclude`` leaves those items out too (ours).
+
+emolia-dim items (``dimension``, ``level``, ``polarity``) take their prompt from the rubric
+(:mod:`.dimensions`) and their clip from ``--audio-path`` (a template of item columns).
 
 A ``file_name`` that is absolute or holds ``..`` is refused (it would read, and with
 ``--endpoint`` send, a file outside ``--audio-dir``); symlink loops under the folder are
@@ -29,6 +35,7 @@ import pandas as pd
 
 from ..errors import EmoevalError
 from ..datasets.files import confined_name, is_audio, list_audio
+from . import dimensions as dims
 from .prompts import build_prompt
 
 REQUIRED = ("file_name", "majority_present")
@@ -56,6 +63,12 @@ class Item:
     columns: dict[str, Any] = field(default_factory=dict)
     #: resolved audio file (or metadata sidecar); None when not found
     audio_path: str | None = None
+    #: the raters tied (their majority_present resolves a tie to absent)
+    raters_tied: bool = False
+    #: ``--ties exclude``: a tied item is left out even with a 1/0 majority_present
+    exclude_ties: bool = False
+    #: the clip's path relative to ``--audio-dir`` (sent as ``audio_path``)
+    relative_path: str | None = None
 
     @property
     def label(self) -> str:
@@ -64,7 +77,14 @@ class Item:
 
     @property
     def is_tie(self) -> bool:
-        return self.majority_present is None
+        return self.majority_present is None or (self.exclude_ties and self.raters_tied)
+
+    @property
+    def sham_stem(self) -> str:
+        """The stem emolia-bench's offline sham hashes (compound for dim items)."""
+        if dims.is_dimension_item(self.columns):
+            return dims.compound_stem(self.stem, self.columns)
+        return self.stem
 
     @property
     def bucket(self) -> str:
@@ -75,13 +95,19 @@ def truthy(value: Any) -> bool:
     return str(value).strip().lower() in TRUE_WORDS
 
 
-def parse_majority(row: dict[str, Any], line: int, path: str) -> int | None:
-    """1, 0 or None (tie) for one CSV row."""
-    raw = str(row.get("majority_present", "")).strip().lower()
-    if (str(row.get("majority_label", "")).strip().lower() == TIE
+def raters_tied(row: dict[str, Any]) -> bool:
+    """Whether the raters tied, by any column that says so."""
+    return (str(row.get("majority_label", "")).strip().lower() == TIE
             or truthy(row.get("majority_present_tie", ""))
-            or str(row.get("benchmark_bucket", "")).strip().lower().startswith(TIE)):
-        return None
+            or str(row.get("benchmark_bucket", "")).strip().lower().startswith(TIE)
+            or str(row.get("benchmark_bucket_emoeval", "")).strip().lower().startswith(TIE)
+            or ("majority_present_emoeval" in row
+                and str(row["majority_present_emoeval"]).strip().lower() in TIE_WORDS))
+
+
+def parse_majority(row: dict[str, Any], line: int, path: str) -> int | None:
+    """1, 0 or None (no majority given) for one CSV row."""
+    raw = str(row.get("majority_present", "")).strip().lower()
     if raw in TRUE_WORDS:
         return 1
     if raw in FALSE_WORDS:
@@ -109,8 +135,9 @@ def read_item_table(path: str) -> pd.DataFrame:
     except Exception as exc:
         raise EmoevalError(f"--items {path}: not a readable CSV ({exc})") from None
     missing = [c for c in REQUIRED if c not in table.columns]
-    if "queried_emotion" not in table.columns and "text" not in table.columns:
-        missing.append("queried_emotion (or text)")
+    if "queried_emotion" not in table.columns and "text" not in table.columns and not all(
+            c in table.columns for c in dims.DIMENSION_COLUMNS):
+        missing.append("queried_emotion (or text, or dimension and level)")
     if missing:
         raise EmoevalError(f"--items {path} lacks column(s) {', '.join(missing)} "
                            f"(has: {', '.join(table.columns)})")
@@ -128,7 +155,8 @@ def item_id(row: dict[str, Any], columns: list[str]) -> str:
     return "|".join(parts)
 
 
-def read_items(path: str, template: str) -> list[Item]:
+def read_items(path: str, template: str, variables: dict[str, Any] | None = None,
+               exclude_ties: bool = False) -> list[Item]:
     """Every row of the items CSV as an :class:`Item` (ids checked unique)."""
     table = read_item_table(path)
     columns = list(table.columns)
@@ -146,6 +174,9 @@ def read_items(path: str, template: str) -> list[Item]:
                                "to --audio-dir") from None
         text = str(row.get("text", "")).strip()
         queried = str(row.get("queried_emotion", "")).strip()
+        if not text and not queried and dims.is_dimension_item(row):
+            text = dims.dimension_prompt(variables or {}, str(row["dimension"]).strip(),
+                                         str(row["level"]).strip())
         if not text and not queried:
             raise EmoevalError(f"{path} line {line}: neither queried_emotion nor text is set")
         identifier = item_id(row, columns)
@@ -158,7 +189,7 @@ def read_items(path: str, template: str) -> list[Item]:
             prompt=text or build_prompt(template, queried),
             majority_present=parse_majority(row, line, path),
             split=(str(row["split"]).strip() or None) if "split" in columns else None,
-            columns=row))
+            columns=row, raters_tied=raters_tied(row), exclude_ties=exclude_ties))
     return items
 
 
@@ -198,8 +229,14 @@ class AudioIndex:
             raise EmoevalError(f"--audio-dir {root}: not a directory")
         self.root = path.resolve()
         self.by_stem: dict[str, str] = {}
+        #: stems held by more than one clip: looking one up is an error, never a pick
+        self.ambiguous: dict[str, list[str]] = {}
         for file in list_audio(self.root):
-            self.by_stem.setdefault(file.stem, str(file))
+            if file.stem in self.by_stem:
+                self.ambiguous.setdefault(file.stem, [self.by_stem[file.stem]]).append(
+                    str(file))
+            else:
+                self.by_stem[file.stem] = str(file)
         self._sidecars: dict[str, str] | None = None
 
     def sidecars(self) -> dict[str, str]:
@@ -215,13 +252,39 @@ class AudioIndex:
         if direct.is_file() and is_audio(direct):
             return str(direct)
         stem = Path(file_name).stem
+        if stem in self.ambiguous:
+            clips = [os.path.relpath(p, self.root) for p in self.ambiguous[stem]]
+            raise EmoevalError(f"{file_name}: its stem {stem!r} matches {len(clips)} clips "
+                               f"under {self.root} ({', '.join(clips[:6])}); give "
+                               "--audio-path with the columns that tell them apart, e.g. "
+                               f"{dims.AUDIO_PATH_PRESETS['emolia-dim']!r}")
         return self.by_stem.get(stem) or self.sidecars().get(stem)
 
+    def relative(self, path: str | None) -> str | None:
+        if path is None:
+            return None
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
 
-def attach_audio(items: list[Item], audio_dir: str | None) -> None:
-    """Set each item's ``audio_path`` (left None without an audio folder)."""
+
+def attach_audio(items: list[Item], audio_dir: str | None,
+                 path_template: str | None = None) -> None:
+    """Set each item's ``audio_path`` (left None without an audio folder): at
+    ``path_template`` filled from the item's columns when given, else by file name, then
+    stem."""
     if not audio_dir:
         return
     index = AudioIndex(audio_dir)
     for item in items:
-        item.audio_path = index.resolve(item.file_name)
+        if path_template:
+            filled = dims.fill_template(path_template, item.columns)
+            try:  # the filled template stays inside --audio-dir, as a file_name does
+                candidate = index.root.joinpath(*confined_name(filled).parts)
+            except ValueError as exc:
+                raise EmoevalError(f"--audio-path for item {item.id}: {exc}") from None
+            item.audio_path = str(candidate) if candidate.is_file() else None
+        else:
+            item.audio_path = index.resolve(item.file_name)
+        item.relative_path = index.relative(item.audio_path)
