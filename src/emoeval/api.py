@@ -24,7 +24,9 @@ from .adapters.base import ModelAdapter, load_adapter
 from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset, metadata_keys
 from .errors import EmoevalError
 from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
+from .naming import check_model_name, runtime_name
 from .runner import run as run_predictions
+from .slice_checks import check_slice_columns
 from .scoring import SCHEMA_VERSION, score_table
 from .store import PredictionStore
 
@@ -55,6 +57,9 @@ class EvaluationConfig:
     adapter_options: dict[str, Any] = field(default_factory=dict)
     #: torch, or onnx / onnx-int8 to export an ``hf:`` model and run it with ONNX Runtime
     runtime: str = "torch"
+    #: predict at most N rows of a multi-label tuning split (None: all; --limit never
+    #: shrinks it)
+    tune_limit: int | None = None
     #: local (this process), or ray (a Ray cluster; see emoeval.engines)
     engine: str = "local"
     #: engine settings, e.g. address, workers, gpus_per_worker for ray
@@ -264,6 +269,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     # larger --limit reuses the predictions of a smaller one
     dataset_fp = dataset.fingerprint(all_rows)
     rows, labels, label_map = prepare_rows(dataset, all_rows, cfg)
+    check_slice_columns(cfg.slice_by, ["label", *metadata_keys(rows)])  # before any model
     if cfg.runtime != "torch":
         from .onnx.runtime import prepare_runtime, runtime_adapter_options
 
@@ -356,7 +362,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             "schema_version": SCHEMA_VERSION,
             "task": task,
             "model": {"spec": cfg.model, "fingerprint": model_fp, "source": source_spec,
-                      "runtime": cfg.runtime},
+                      "runtime": cfg.runtime, "name": runtime_name(source_spec, cfg.runtime)},
             "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
                         "limit": cfg.limit, "seed": cfg.seed},
             **part,
@@ -496,7 +502,7 @@ def read_predictions_file(path: str) -> pd.DataFrame:
 def score_file(path: str, out: str, *, task: str = "classification",
                labels: list[str] | None = None, slice_by: list[str] | None = None,
                seed: int = 0, n_resamples: int = 1000, command: str = "",
-               **task_options: Any) -> dict[str, Any]:
+               name: str | None = None, **task_options: Any) -> dict[str, Any]:
     """Score an existing predictions file without a model, with the scorer of ``task``.
 
     A ``detailed_results.csv`` written by emoeval is itself a valid input.
@@ -504,6 +510,7 @@ def score_file(path: str, out: str, *, task: str = "classification",
     one the task does not take is an error naming it.
     """
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    name = check_model_name(name)
     scorer, given = task_scorer(task, task_options)
     table = read_predictions_file(path)
     if "id" not in table.columns:
@@ -516,7 +523,8 @@ def score_file(path: str, out: str, *, task: str = "classification",
     results = {
         "schema_version": SCHEMA_VERSION,
         "task": task,
-        "model": {"spec": f"file:{os.path.basename(path)}", "fingerprint": None},
+        "model": {"spec": f"file:{os.path.basename(path)}", "fingerprint": None,
+                  "name": name},
         "dataset": {"spec": f"file:{path}", "split": None, "fingerprint": None},
         **part,
         "label_mapping": None,

@@ -87,9 +87,11 @@ def _headline(results: dict, out: str) -> None:
     def cell(key: str) -> str:
         return metric_with_ci(m[key], ci.get(key))
 
-    out_console.print(f"{results['model']['spec']} on {results['dataset']['spec']}: "
+    model = results["model"].get("name") or results["model"]["spec"]
+    below = " (below chance)" if (results.get("chance") or {}).get("below_chance") else ""
+    out_console.print(f"{model} on {results['dataset']['spec']}: "
                       f"accuracy (WA) {cell('accuracy')}, balanced accuracy (UA) "
-                      f"{cell('balanced_accuracy')}, macro F1 {cell('f1_macro')}; "
+                      f"{cell('balanced_accuracy')}{below}, macro F1 {cell('f1_macro')}; "
                       f"{results['n_scored']}/{results['n_samples']} scored, "
                       f"{results['n_errors']} errors -> {out}/report.md", highlight=False)
 
@@ -144,6 +146,9 @@ def evaluate(
     mention: MentionOption = None,
     threshold: ThresholdOption = None,
     tune_split: TuneSplitOption = None,
+    tune_limit: Optional[int] = typer.Option(None, help="multilabel: predict at most N rows "
+                                             "of the tuning split (default: all; --limit "
+                                             "never shrinks it)"),
     target_precision: TargetPrecisionOption = None,
     pred_range: PredRangeOption = None,
     target_range: TargetRangeOption = None,
@@ -165,7 +170,7 @@ def evaluate(
                                        speaker_col=speaker_col, label_sep=label_sep,
                                        target_cols=_split_list(target_cols),
                                        label_group=label_group),
-        runtime=runtime, engine=engine,
+        runtime=runtime, engine=engine, tune_limit=tune_limit,
         engine_options={"address": address, "workers": workers,
                         "gpus_per_worker": gpus_per_worker},
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
@@ -231,6 +236,8 @@ def score(
     target_cols: TargetColsOption = None,
     pred_range: PredRangeOption = None,
     target_range: TargetRangeOption = None,
+    name: Optional[str] = typer.Option(None, help="Model name for titles and files "
+                                       "(default: file:<predictions file>)"),
 ) -> None:
     """Score an existing predictions file without any model (``--task`` picks the scorer)."""
     from .api import score_file
@@ -242,7 +249,7 @@ def score(
                              threshold=threshold, tune_split=tune_split,
                              target_precision=target_precision, label_sep=label_sep,
                              target_cols=_split_list(target_cols), pred_range=pred_range,
-                             target_range=target_range)
+                             target_range=target_range, name=name)
     except EmoevalError as exc:
         _fail(exc)
     _headline(results, out)

@@ -13,8 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmoevalError
+from .metrics.chance import chance_levels, chance_warnings, concentration_warnings
 from .metrics.classification import classification_summary, slice_metrics
 from .metrics.stats import bootstrap_ci
+from .slice_checks import check_slice_columns
+from .small_samples import mark_small_slices
 
 SCHEMA_VERSION = "1.0"
 CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
@@ -80,15 +83,16 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
                       if in_shared.any() else None)
 
     slices: dict[str, Any] = {}
+    check_slice_columns(slice_by, table.columns)
     for col in slice_by or []:
-        if col not in table.columns:
-            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
-                               f"{', '.join(c for c in table.columns if c not in CORE_COLUMNS)})")
         slices[col] = slice_metrics(y_true, y_pred, labels,
                                     scored[col].map(lambda v: None if is_blank(v) else str(v))
                                     .to_numpy(dtype=object))
 
-    warnings = prediction_warnings(y_pred, labels)
+    mark_small_slices(slices)
+    chance = chance_levels(y_true, ci.get("balanced_accuracy"))
+    warnings = (prediction_warnings(y_pred, labels) + chance_warnings(chance)
+                + concentration_warnings(y_true, y_pred, COLLAPSE_SHARE))
     errors = table[table["error"] != ""]
     error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     return {
@@ -97,6 +101,7 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "n_scored": int(len(scored)),
         "n_errors": int(len(errors)),
         "metrics": summary["metrics"],
+        "chance": chance,
         "metrics_shared_labels": shared_metrics,
         "ci": ci,
         "per_class": summary["per_class"],

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..metrics import agreement as agree
 from ..metrics.classification import UNKNOWN_SLICE
+from ..small_samples import is_small
 from .statistics import StatisticsOptions, View, view_statistics
 
 SPLITS = ("dev", "test")
@@ -131,6 +132,7 @@ def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.D
         "n_items": int(mask.sum()),
         "n_ratings": int(counts.sum()),
         "mean_raters": float(counts.sum(axis=1).mean()) if mask.any() else float("nan"),
+        **small_subgroup(counts),
     }
     for name in ("fleiss_kappa", "krippendorff_alpha"):
         row[name] = stats[name]["value"]
@@ -159,6 +161,13 @@ def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.D
         row["majority_matches_intended"] = float((matches[known] == "1").mean()) \
             if known.any() else None
     return row
+
+
+def small_subgroup(counts: np.ndarray) -> dict[str, Any]:
+    """``n_multi_rater_items`` (items two raters or more rated: what agreement is computed
+    on) and ``small`` when they are fewer than MIN_ITEMS (contracts section 5)."""
+    n_multi = int((counts.sum(axis=1) >= 2).sum())
+    return {"n_multi_rater_items": n_multi, "small": is_small(n_multi)}
 
 
 def overall_row(table, labels: pd.DataFrame, options: StatisticsOptions) -> dict[str, Any]:

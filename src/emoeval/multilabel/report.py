@@ -25,6 +25,7 @@ from ..reports.markdown import (
     _warnings,
     ci_unit_text,
 )
+from ..reports.honesty import class_name, small_class_lines, small_or
 from ..reports.plots import plot_per_class
 
 THRESHOLDS_FILE = "thresholds.json"
@@ -134,7 +135,7 @@ def _per_label(r: Mapping[str, Any], plotted: bool) -> list[str]:
     rows = []
     for label in order:
         c = per_class[label]
-        rows.append([label, value_text(c.get("threshold")), value_text(c.get("precision")),
+        rows.append([class_name(r, label), value_text(c.get("threshold")), value_text(c.get("precision")),
                      value_text(c.get("recall")), value_text(c.get("f1")),
                      value_text(c.get("roc_auc")), value_text(c.get("average_precision")),
                      c.get("support"), c.get("predicted")])
@@ -170,6 +171,7 @@ def _thresholds(r: Mapping[str, Any]) -> list[str]:
         lines.append(f"- Target precision: {t['target_precision']}")
     for label, note in (t.get("notes") or {}).items():
         lines.append(f"- {label}: {note}")
+    lines += small_class_lines(t)
     lines += [f"- Saved in {_code(THRESHOLDS_FILE)}", ""]
     return lines
 
@@ -180,8 +182,9 @@ def _slices(r: Mapping[str, Any]) -> list[str]:
         return []
     lines = []
     for column, values in slices.items():
-        rows = [[v, m.get("n"), value_text(m.get("f1_micro")), value_text(m.get("f1_macro")),
-                 value_text(m.get("subset_accuracy"))] for v, m in values.items()]
+        rows = [[v, m.get("n"), small_or(m, value_text(m.get("f1_micro"))),
+                 small_or(m, value_text(m.get("f1_macro"))),
+                 small_or(m, value_text(m.get("subset_accuracy")))] for v, m in values.items()]
         lines += [f"## By {column}", "",
                   _table([column, "n", "micro F1", "macro F1", "subset acc."], rows), ""]
     return lines

@@ -29,8 +29,15 @@ from ..metrics.multilabel import (
     decision_metrics,
     multilabel_summary,
 )
-from ..metrics.thresholds import ThresholdStrategy, best_threshold, parse_threshold
+from ..metrics.thresholds import (
+    ThresholdStrategy,
+    best_threshold,
+    parse_threshold,
+    small_class_fallback,
+)
 from ..scoring import CORE_COLUMNS, is_blank, speaker_groups
+from ..slice_checks import check_slice_columns
+from ..small_samples import MIN_ITEMS, mark_small_slices
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
@@ -119,7 +126,8 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     per-class thresholds can be tuned: those of the tuning split (``--tune-split``, else the
     dataset's validation split), with the same label options. Empty when
     the rows are not multi-label or nothing is tuned. ``--limit`` applies to each split
-    alike (a seeded stratified sample). Sets ``cfg.task_options["tune_split"]``
+    alike only when ``--tune-limit`` says so (``cfg.tune_limit``; ``--limit`` never
+    shrinks the tuning split). Sets ``cfg.task_options["tune_split"]``
     so the scorer tunes on the same split.
     """
     import dataclasses
@@ -134,7 +142,8 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
                         options.get("tune_split"))
     if tune is None:
         return []
-    tune_cfg = dataclasses.replace(cfg, split=tune, labels=list(labels))
+    tune_cfg = dataclasses.replace(cfg, split=tune, labels=list(labels),
+                                   limit=getattr(cfg, "tune_limit", None))
     extra, _, _ = prepare_rows(dataset, dataset.rows(tune), tune_cfg)
     clash = sorted({r.id for r in rows} & {r.id for r in extra})
     if clash:
@@ -297,9 +306,13 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     tuned: np.ndarray | None = None
     notes: dict[str, str] = {}
     tune_ok = is_tune & ok
+    fallen: dict[str, dict] = {}
+    tuned_own: np.ndarray | None = None
     if tune and tune_ok.any():
-        tuned, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
-                                       target_precision)
+        tuned_own, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
+                                           target_precision)
+        tuned, fallen = _small_positive_fallback(y_true[tune_ok], scores[tune_ok], tuned_own,
+                                                 order, target_precision, notes)
 
     yt, sc = y_true[scored], scores[scored]
     strategies: dict[str, dict[str, Any]] = {}
@@ -371,9 +384,10 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
             "n_tune": int(tune_ok.sum()),
             "target_precision": target_precision,
             "thresholds": thresholds,
-            "tuned_thresholds": dict(zip(order, map(float, tuned))) if tuned is not None
-            else None,
+            "tuned_thresholds": dict(zip(order, map(float, tuned_own)))
+            if tuned_own is not None else None,
             "notes": notes,
+            "small_classes": fallen,
         },
         "strategies": strategies,
         "reported_splits": sorted({s for s in table.loc[report_rows, "split"] if s}),
@@ -423,10 +437,8 @@ def _warnings(summary: dict[str, Any], labels: list[str], strategy_text: str,
 def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
             slice_by: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    check_slice_columns(slice_by, table.columns)
     for col in slice_by:
-        if col not in table.columns:
-            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
-                               f"{', '.join(c for c in table.columns if c not in TABLE_COLUMNS)})")
         values = table.loc[scored, col].map(lambda v: "" if is_blank(v) else str(v)).to_numpy()
         out[col] = {}
         for value in sorted(set(values)):
@@ -435,7 +447,21 @@ def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred:
             out[col][value or "(blank)"] = {
                 "n": int(mask.sum()), "f1_micro": m["f1_micro"], "f1_macro": m["f1_macro"],
                 "subset_accuracy": m["subset_accuracy"]}
-    return out
+    return mark_small_slices(out)
+
+
+def _small_positive_fallback(y_true: np.ndarray, scores: np.ndarray, tuned: np.ndarray,
+                             labels: list[str], target_precision: float | None,
+                             notes: dict[str, str]) -> tuple[np.ndarray, dict[str, dict]]:
+    """Contracts section 5: a class with fewer than MIN_ITEMS tuning positives takes the
+    global threshold; its note says so (the tuned value stays in ``tuned_thresholds``)."""
+    used, pooled, fallen = small_class_fallback(y_true, scores, tuned, labels, MIN_ITEMS,
+                                                target_precision)
+    for label, entry in fallen.items():
+        notes[label] = (f"{entry['n']} positive{'s' if entry['n'] != 1 else ''} in the tuning "
+                        f"split (fewer than {MIN_ITEMS}): the global threshold {pooled:.3g} "
+                        "is used")
+    return used, fallen
 
 
 # --------------------------------------------------------------------------- evaluate

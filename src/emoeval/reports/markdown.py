@@ -12,6 +12,9 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..small_samples import MIN_ITEMS
+from .honesty import chance_lines, class_name, model_title, small_or
+
 CONFUSION_PNG = "confusion_matrix.png"
 PER_CLASS_PNG = "per_class_metrics.png"
 DETAILED_CSV = "detailed_results.csv"
@@ -167,10 +170,12 @@ def _label_order(results: Mapping[str, Any]) -> list[str]:
 
 
 def _title(r: Mapping[str, Any]) -> list[str]:
-    model = _get(r.get("model"), "spec") or "unknown model"
+    model = model_title(r) or "unknown model"
     dataset = _get(r.get("dataset"), "spec") or "unknown dataset"
     lines = [f"# Emotion recognition report: {model} on {dataset}", ""]
     facts = [f"Model: {_code(model)}"]
+    if _get(r.get("model"), "name") and _get(r.get("model"), "spec") != model:
+        facts[0] += f" (spec {_code(r['model']['spec'])})"
     ds = r.get("dataset") if isinstance(r.get("dataset"), Mapping) else {}
     ds_fact = f"Dataset: {_code(dataset)}"
     extras = []
@@ -208,7 +213,7 @@ def _headline(r: Mapping[str, Any]) -> list[str]:
         lines.append(f"No interval: {reason}.")
     if units or reasons:
         lines.append("")
-    return lines
+    return lines + chance_lines(r)
 
 
 def _how_to_read(r: Mapping[str, Any]) -> list[str]:
@@ -307,7 +312,8 @@ def _per_class(r: Mapping[str, Any], plots: bool) -> list[str]:
     rows = []
     for label in order:
         v = per_class[label] if isinstance(per_class[label], Mapping) else {}
-        rows.append([label, pct(v.get("precision")), pct(v.get("recall")), pct(v.get("f1")),
+        rows.append([class_name(r, label), pct(v.get("precision")), pct(v.get("recall")),
+                     pct(v.get("f1")),
                      _int_text(v.get("support")), _int_text(v.get("predicted"))])
     lines = ["## Per class", "",
              "Recall: share of the class's samples found. Precision: share of the class's "
@@ -404,8 +410,9 @@ def _slices(r: Mapping[str, Any]) -> list[str]:
     for column, values in slices.items():
         if not isinstance(values, Mapping) or not values:
             continue
-        rows = [[value, _int_text(_get(m, "n")), pct(_get(m, "accuracy")),
-                 pct(_get(m, "balanced_accuracy")), pct(_get(m, "f1_macro"))]
+        rows = [[value, _int_text(_get(m, "n")), small_or(m, pct(_get(m, "accuracy"))),
+                 small_or(m, pct(_get(m, "balanced_accuracy"))),
+                 small_or(m, pct(_get(m, "f1_macro")))]
                 for value, m in values.items()]
         lines += [f"### By {column}", "",
                   _table([str(column), "n", "Accuracy (WA)", "Balanced accuracy (UA)",
@@ -413,7 +420,8 @@ def _slices(r: Mapping[str, Any]) -> list[str]:
     if not lines:
         return []
     return ["## Slices", "", "The same metrics within each group of samples (no confidence "
-            "intervals: small groups give noisy numbers).", "", *lines]
+            "intervals: small groups give noisy numbers; a group of fewer than "
+            f"{MIN_ITEMS} samples shows n/a).", "", *lines]
 
 
 def _label_mapping(r: Mapping[str, Any]) -> list[str]:
