@@ -24,6 +24,7 @@ from .adapters.base import ModelAdapter, load_adapter
 from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset, metadata_keys
 from .errors import EmoevalError
 from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
+from .option_checks import check_task_options
 from .naming import check_model_name, runtime_name
 from .runner import run as run_predictions
 from .slice_checks import check_slice_columns
@@ -292,7 +293,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                            f"{', '.join(adapter.labels) or 'unnamed'}: continuous values) and "
                            f"{cfg.dataset} has class labels; evaluate it on continuous targets "
                            "(--target-cols, or a preset such as emobank:)")
-    task_scorer(task, cfg.task_options)  # a stray --invalid-policy etc. fails before any run
+    # a stray --invalid-policy etc., or a bad value of one, fails before any run
+    check_task_options(*task_scorer(task, cfg.task_options), labels)
     table_options: dict[str, Any] = {}
     dimensions = None
     if task == "dimensional":

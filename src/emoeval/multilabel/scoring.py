@@ -153,6 +153,14 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     return extra
 
 
+def check_options(*, labels: list[str], threshold: Any = None,
+                  target_precision: float | None = None, **_: Any) -> None:
+    """The threshold and target precision, checked before any model runs."""
+    strategy = parse_threshold(threshold, DEFAULT_THRESHOLD, ALLOWED_THRESHOLDS)
+    if target_precision is not None and strategy.kind != "per-class":
+        raise EmoevalError("--target-precision applies to --threshold per-class")
+
+
 # --------------------------------------------------------------------------- thresholds
 
 
