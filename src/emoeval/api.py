@@ -501,7 +501,7 @@ def read_predictions_file(path: str) -> pd.DataFrame:
     return table
 
 
-def score_file(path: str, out: str, *, task: str = "classification",
+def score_file(path: str | None, out: str, *, task: str = "classification",
                labels: list[str] | None = None, slice_by: list[str] | None = None,
                seed: int = 0, n_resamples: int = 1000, command: str = "",
                name: str | None = None, **task_options: Any) -> dict[str, Any]:
@@ -514,7 +514,8 @@ def score_file(path: str, out: str, *, task: str = "classification",
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     name = check_model_name(name)
     scorer, given = task_scorer(task, task_options)
-    table = read_predictions_file(path)
+    # no FILE: the task reads its own inputs from its options (open-vocabulary --truth)
+    table = read_predictions_file(path) if path else pd.DataFrame({"id": []})
     if "id" not in table.columns:
         raise EmoevalError(f"{path} has no 'id' column (columns: {', '.join(table.columns)})")
     dupes = table["id"][table["id"].duplicated()].unique()
@@ -525,7 +526,7 @@ def score_file(path: str, out: str, *, task: str = "classification",
     results = {
         "schema_version": SCHEMA_VERSION,
         "task": task,
-        "model": {"spec": f"file:{os.path.basename(path)}", "fingerprint": None,
+        "model": {"spec": f"file:{os.path.basename(path or '')}", "fingerprint": None,
                   "name": name},
         "dataset": {"spec": f"file:{path}", "split": None, "fingerprint": None},
         **part,

@@ -80,7 +80,7 @@ def _headline(results: dict, out: str) -> None:
     if results.get("headline"):
         out_console.print(f"{results['headline']} -> {out}/report.md", highlight=False)
         return
-    from .reports.markdown import metric_with_ci
+    from .reports.format import metric_with_ci
 
     m, ci = results["metrics"], results.get("ci") or {}
 
@@ -220,10 +220,12 @@ def _evaluate_models(models_file: str, cfg) -> None:
 
 @app.command()
 def score(
-    file: str = typer.Argument(..., help="Predictions file (CSV, TSV, JSONL or Parquet)"),
+    file: Optional[str] = typer.Argument(None, help="Predictions file (CSV, TSV, JSONL or "
+                                         "Parquet); open-vocabulary: or --truth/--predictions"),
     out: str = typer.Option(..., help="Output folder"),
     task: str = typer.Option("classification",
-                             help="classification | generative | multilabel | dimensional"),
+                             help="classification | generative | multilabel | dimensional "
+                             "| open-vocabulary"),
     labels: Optional[str] = typer.Option(None, help="Label set and order a,b,c"),
     slice_by: list[str] = typer.Option([], help="Column to report metrics by"),
     seed: int = typer.Option(0, help="Bootstrap seed"),
@@ -236,12 +238,23 @@ def score(
     target_cols: TargetColsOption = None,
     pred_range: PredRangeOption = None,
     target_range: TargetRangeOption = None,
+    truth: Optional[str] = typer.Option(None, help="open-vocabulary: MER truth CSV name,openset"),
+    predictions: Optional[str] = typer.Option(None, help="open-vocabulary: MER predictions CSV"),
+    synonyms: Optional[str] = typer.Option(None, help="open-vocabulary: .npy folder/zip, synonym "
+                                           "file, or judge:llm:<url>#<model>"),
+    protocol: Optional[str] = typer.Option(None, help="open-vocabulary: default | mer2024"),
+    to_taxonomy: Optional[str] = typer.Option(None, help="open-vocabulary: also score as "
+                                              "classes a,b,c"),
+    judge_cache: Optional[str] = typer.Option(None, help="open-vocabulary: judge answer cache"),
     name: Optional[str] = typer.Option(None, help="Model name for titles and files "
                                        "(default: file:<predictions file>)"),
 ) -> None:
     """Score an existing predictions file without any model (``--task`` picks the scorer)."""
     from .api import score_file
 
+    if file is None and truth is None:
+        _fail(EmoevalError("give a predictions FILE (open-vocabulary: or --truth and "
+                           "--predictions)"))
     try:
         results = score_file(file, out, task=task, labels=_split_list(labels),
                              slice_by=slice_by, seed=seed, command=_command_line(),
@@ -249,7 +262,9 @@ def score(
                              threshold=threshold, tune_split=tune_split,
                              target_precision=target_precision, label_sep=label_sep,
                              target_cols=_split_list(target_cols), pred_range=pred_range,
-                             target_range=target_range, name=name)
+                             target_range=target_range, truth=truth,
+                             predictions=predictions, synonyms=synonyms, protocol=protocol,
+                             to_taxonomy=to_taxonomy, judge_cache=judge_cache, name=name)
     except EmoevalError as exc:
         _fail(exc)
     _headline(results, out)

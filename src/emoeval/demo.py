@@ -22,7 +22,7 @@ HEADLINE = (("accuracy", "accuracy (WA)"), ("balanced_accuracy", "balanced acc. 
 def run_demo(out: str, console: Console | None = None,
              progress_factory: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
     from .api import EvaluationConfig, evaluate
-    from .reports.markdown import metric_with_ci
+    from .reports.format import metric_with_ci
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     console = console or Console()

@@ -48,6 +48,9 @@ SCORE_TASKS: dict[str, tuple[str, str]] = {
     "dimensional": ("emoeval.dimensional.scoring:score_dimensional",
                     "continuous targets: id, <dim>_true, <dim>_pred; --pred-range, "
                     "--target-range"),
+    "open-vocabulary": ("emoeval.openvocab.scoring:score_open_vocabulary",
+                        "sets of free emotion words: id, label, prediction or --truth/"
+                        "--predictions (MER2024); --synonyms, --protocol, --to-taxonomy"),
 }
 
 # task -> "module:function(rows, store, model_labels, dataset_labels, label_map, unmapped)
@@ -65,6 +68,13 @@ REPORT_RENDERERS: dict[str, str] = {
     "generative": "emoeval.generative.report:render",
     "multilabel": "emoeval.multilabel.report:render",
     "dimensional": "emoeval.dimensional.report:render",
+    "open-vocabulary": "emoeval.openvocab.report:render",
+}
+
+# `emoeval compare` of a task whose runs need their own paired test: task ->
+# "module:function(runs, out, *, rank_by, force, seed, n_resamples) -> compare dict"
+COMPARE_TASKS: dict[str, str] = {
+    "open-vocabulary": "emoeval.openvocab.compare:compare_open_vocabulary",
 }
 
 DATASET_SOURCES: dict[str, tuple[str, str]] = {

@@ -15,13 +15,14 @@ import pandas as pd
 from .errors import EmoevalError
 from .metrics.chance import chance_levels, chance_warnings, concentration_warnings
 from .metrics.classification import classification_summary, slice_metrics
+from .metrics.resampling import AUTO, SPEAKER_UNITS, resolve_ci_unit
 from .metrics.stats import bootstrap_ci
 from .slice_checks import check_slice_columns
 from .small_samples import mark_small_slices
 
 SCHEMA_VERSION = "1.0"
 CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
-SPEAKER_COLUMNS = ("speaker", "speaker_id")
+SPEAKER_COLUMNS = tuple(SPEAKER_UNITS)
 
 
 def is_blank(value: Any) -> bool:
@@ -29,11 +30,10 @@ def is_blank(value: Any) -> bool:
 
 
 def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
-    """Speaker id per row when known (cluster bootstrap), else None (sample bootstrap)."""
-    for col in SPEAKER_COLUMNS:
-        if col in table.columns and table[col].notna().all() and table[col].nunique() > 1:
-            return table[col].astype(str).to_numpy(), "speaker"
-    return None, "sample"
+    """Speaker id per row when known (cluster bootstrap), else None (sample bootstrap): the
+    ``auto`` rule of :func:`emoeval.metrics.resampling.resolve_ci_unit`."""
+    groups, unit, _ = resolve_ci_unit(table, AUTO)
+    return groups, unit
 
 
 def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] | None = None,

@@ -54,8 +54,9 @@ def test_known_difference_is_found(three_runs, tmp_path):
     [pair] = comparison["pairs"]
     assert pair["significant"] is True
     assert pair["verdict"].startswith("strong beats weak on UA by ")
-    assert re.fullmatch(r"strong beats weak on UA by \d+\.\d points, 95% CI \d+\.\d to "
-                        r"\d+\.\d, Holm p (= 0\.\d+|< 0\.001)", pair["verdict"])
+    assert re.fullmatch(r"strong beats weak on UA by \d+\.\d points on 800 shared samples, "
+                        r"95% CI \d+\.\d to \d+\.\d, Holm p (= 0\.\d+|< 0\.001)",
+                        pair["verdict"])
     difference = pair["differences"]["balanced_accuracy"]
     assert difference["difference"] > 0 and difference["low"] > 0
     # the true difference is 25 points; 800 samples estimate it within a few points

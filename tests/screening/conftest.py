@@ -37,32 +37,36 @@ def save_feature_extractor(folder: Path) -> None:
                              ).save_pretrained(folder)
 
 
-def spread_classifier(folder: Path, clips: list[np.ndarray], scale: float = 5.0) -> Path:
-    """Point a tiny classifier's head along the two main directions in which ``clips``
-    differ, so its predictions spread over its labels (a random head predicts one class)."""
+def fitted_classifier(folder: Path, clips: list[np.ndarray], labels: list[str]) -> Path:
+    """Fit a tiny classifier's head to ``clips`` and their ``labels`` (least squares on the
+    pooled features), so it predicts the probe tones right with a confidence that varies
+    from clip to clip: a usable model must beat chance on the probe (issue 20), which a
+    random head does not."""
     import torch
     from transformers import Wav2Vec2FeatureExtractor, Wav2Vec2ForSequenceClassification
 
     model = Wav2Vec2ForSequenceClassification.from_pretrained(folder).eval()
     extractor = Wav2Vec2FeatureExtractor.from_pretrained(folder)
+    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
     with torch.no_grad():
         pooled = torch.stack([
             model.projector(model.wav2vec2(**extractor(c, sampling_rate=RATE,
                                                        return_tensors="pt")).last_hidden_state
-                            ).mean(1)[0] for c in clips])
+                            ).mean(1)[0] for c in clips]).double()
         centred = pooled - pooled.mean(0)
-        _, _, directions = torch.linalg.svd(centred, full_matrices=False)
-        axes = directions[:2] / (centred @ directions[:2].T).std(0)[:, None]
-        weight = torch.cat([axes[0:1], -axes[0:1], axes[1:2], -axes[1:2]]) * scale
-        model.classifier.weight.copy_(weight)
-        model.classifier.bias.copy_(-(weight @ pooled.mean(0)))
+        targets = torch.zeros(len(clips), len(names), dtype=torch.float64)
+        for i, label in enumerate(labels):
+            targets[i, names.index(label)] = 2.0 + 0.5 * (i % 5)  # confidence varies
+        weight = torch.linalg.lstsq(centred, targets - targets.mean(0)).solution.T
+        model.classifier.weight.copy_(weight.float())
+        model.classifier.bias.copy_((targets.mean(0) - weight @ pooled.mean(0)).float())
     model.save_pretrained(folder)
     return folder
 
 
 def build_emotion_classifier(folder: Path, clips: list[np.ndarray]) -> Path:
     build_audio_classifier(folder, EMOTIONS, seed=0)
-    return spread_classifier(folder, clips)
+    return fitted_classifier(folder, clips, [EMOTIONS[i % 4] for i in range(len(clips))])
 
 
 def build_forced_classifier(folder: Path, label: str = "neutral") -> Path:

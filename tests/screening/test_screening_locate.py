@@ -19,13 +19,31 @@ def hub_error(cls, message: str = "404 Client Error"):
 @pytest.mark.parametrize("exc,status", [
     (hub_error(errors.RepositoryNotFoundError), "not_found"),
     (hub_error(errors.HFValidationError, "Repo id must be in the form"), "not_found"),
-    (hub_error(errors.GatedRepoError, "403 gated"), "load_error"),
+    # issue 20: a gated repo (401/403) may open after a login: screened again, not excluded
+    (hub_error(errors.GatedRepoError, "403 gated"), "unreachable"),
     (hub_error(errors.OfflineModeIsEnabled, "offline mode is enabled"), "unreachable"),
     (ConnectionError("Name or service not known"), "unreachable"),
     (TimeoutError("read timed out"), "unreachable"),
 ])
 def test_hub_answers(exc, status):
     assert hub_failure(exc, "org/model").status == status
+
+
+class Answer:
+    def __init__(self, status_code: int):
+        self.status_code = status_code
+
+
+@pytest.mark.parametrize("code,status", [(401, "unreachable"), (403, "unreachable"),
+                                         (429, "unreachable"), (503, "unreachable"),
+                                         (400, "load_error")])
+def test_hub_http_answers_that_mean_not_now_are_unreachable(code, status):
+    exc = hub_error(errors.HfHubHTTPError, f"{code} Client Error")
+    exc.response = Answer(code)
+    failure = hub_failure(exc, "org/model")
+    assert failure.status == status
+    if code in (401, 403, 429):
+        assert f"answered {code}" in failure.message and "retry later" in failure.message
 
 
 @pytest.fixture

@@ -29,9 +29,23 @@ def predict(clips):
     return out
 
 
-predict.labels = ["anger", "joy", "calm", "sorrow"]
+# ordered so that the tone dataset's pitches land on their own labels for three of the four
+# emotions (calm is not neutral): better than chance, as a usable model must be (issue 20)
+predict.labels = ["joy", "anger", "sorrow", "calm"]
 predict.modality = "audio"
 '''
+
+# the pitch model's rule, with the labels ordered so that every tone gets a wrong one:
+# spread over four labels (not collapsed), and never right (chance level)
+WRONG_MODEL = PITCH_MODEL.replace('["joy", "anger", "sorrow", "calm"]',
+                                  '["angry", "happy", "neutral", "sad"]')
+# always the third label, a placeholder name that the candidate's label_map calls neutral
+COLLAPSED_MODEL = (
+    "def predict(clips):\n"
+    "    return [{'LABEL_0': 0.1, 'LABEL_1': 0.1, 'LABEL_2': 0.7, 'LABEL_3': 0.1}\n"
+    "            for _ in clips]\n\n"
+    "predict.labels = ['LABEL_0', 'LABEL_1', 'LABEL_2', 'LABEL_3']\n"
+    "predict.modality = 'audio'\n")
 
 HUB_ID = "someorg/emotion-model-never-cached"
 
@@ -41,6 +55,8 @@ def modules_dir(tmp_path_factory):
     """Python modules for python: candidates, on the workers' PYTHONPATH."""
     folder = tmp_path_factory.mktemp("candidate_modules")
     (folder / "pitch_model.py").write_text(PITCH_MODEL)
+    (folder / "wrong_model.py").write_text(WRONG_MODEL)
+    (folder / "collapsed_model.py").write_text(COLLAPSED_MODEL)
     (folder / "hanging_model.py").write_text(
         "import time\ntime.sleep(3600)  # hangs at import\n\n"
         "def predict(clips):\n    return ['angry' for _ in clips]\n")
@@ -171,8 +187,8 @@ def test_outputs(screened):
     markdown = open(os.path.join(cfg.out, "screening.md")).read()
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert [h.split(" (")[0] for h in headings] == [
-        "## Usable", "## Wrong task or collapsed", "## Cannot load", "## Not emotion models",
-        "## Final pool"]
+        "## Usable", "## Wrong task or collapsed", "## Retry later", "## Cannot load",
+        "## Not emotion models", "## Final pool"]
     assert "## Final pool (2 of 10)" in markdown
 
 
@@ -246,3 +262,36 @@ def test_worker_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "emoeval.screening.worker"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "usage" in done.stderr
+
+
+def test_cli_verdicts_mean_what_they_say(tmp_path, modules_dir, tone_dataset):
+    """Issue 20 through the CLI: an offline hub model is retried, not dropped; a model that
+    does not beat the probe's majority rate is chance_level; a collapse names the label the
+    label map gives."""
+    candidates = [HUB_ID, "python:pitch_model:predict", "python:wrong_model:predict",
+                  {"spec": "python:collapsed_model:predict",
+                   "label_map": {"LABEL_0": "angry", "LABEL_1": "happy", "LABEL_2": "neutral",
+                                 "LABEL_3": "sad"}}]
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(candidates))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["screen", str(tmp_path / "c.yaml"), "--out", str(out),
+                                      "--probe-dataset", f"csv:{tone_dataset}",
+                                      "--probe-size", "16", "--timeout", "300"])
+    assert result.exit_code == 0, result.output
+    hub, pitch, wrong, collapsed = json.loads((out / "screening.json").read_text())
+    assert (hub["status"], hub["recommendation"]) == ("unreachable", "retry")
+    assert [c.spec for c in read_candidates(str(out / "candidates.retry.yaml"))] == \
+        [f"hf:{HUB_ID}"]
+    assert "1 to retry" in " ".join(result.output.split())
+    assert pitch["status"] == "usable" and "beats chance" in pitch["reason"]
+    assert (wrong["status"], wrong["recommendation"]) == ("chance_level", "exclude")
+    chance = wrong["evidence"]["chance"]
+    assert (chance["n_correct"], chance["n"], chance["majority_rate"]) == (0, 16, 0.25)
+    assert chance["p_value"] == pytest.approx(1.0)
+    assert "0 of 16 probe samples right" in wrong["reason"]
+    assert collapsed["status"] == "degenerate"
+    assert "'neutral' (model label LABEL_2)" in collapsed["reason"]
+    assert [c.spec for c in read_candidates(str(out / "candidates.usable.yaml"))] == \
+        ["python:pitch_model:predict"]
+    markdown = (out / "screening.md").read_text()
+    assert "candidates.retry.yaml" in markdown and "Against chance: 0 of 16" in markdown

@@ -51,6 +51,8 @@ LAYERS = [
                            "labels": ["LABEL_0", "LABEL_1"]}),
     ("degenerate", {"probe": probe({"neutral": 40})}),
     ("unprobed", {"probe": None}),
+    ("chance_level", {"probe": {**probe({"angry": 10, "happy": 10, "neutral": 10, "sad": 10}),
+                                "accuracy": 0.25}}),
 ]
 
 
@@ -69,7 +71,7 @@ def test_first_matching_status_wins(depth):
 
 @pytest.mark.parametrize("status,recommendation", [
     ("not_found", "exclude"), ("needs_custom_loader", "needs loader"), ("unprobed", "keep"),
-    ("degenerate", "exclude")])
+    ("degenerate", "exclude"), ("unreachable", "retry"), ("chance_level", "exclude")])
 def test_recommendations(status, recommendation):
     layer = dict(next(layer for name, layer in LAYERS if name == status))
     assert decide(classifier(**layer)).recommendation == recommendation
@@ -143,8 +145,12 @@ def test_a_top_probability_that_does_not_move_is_degenerate(std, hard, status):
 
 
 def test_probe_data_of_one_class_does_not_make_a_model_degenerate():
-    evidence = classifier(probe=probe({"neutral": 38, "sad": 2}, truth_top_share=0.95))
-    assert decide(evidence).status == "usable"
+    evidence = classifier(probe={**probe({"neutral": 38, "sad": 2}, truth_top_share=0.95),
+                                 "accuracy": 1.0})
+    # not degenerate; but since issue 20 usable needs beating the 95% majority rate, which
+    # 40 of 40 right cannot show (one-sided binomial p = 0.95 ** 40, about 0.13)
+    verdict = decide(evidence)
+    assert verdict.status == "chance_level" and "p = 0.129" in verdict.reason
 
 
 def test_too_few_probe_samples_leave_the_model_unprobed():
@@ -157,3 +163,31 @@ def test_probing_is_skipped_only_once_a_model_is_excluded():
     assert settled_before_probe(classifier(architectures=["Wav2Vec2ForCTC"])).status == \
         "wrong_task"
     assert settled_before_probe(classifier()) is None
+
+
+@pytest.mark.parametrize("right,status", [(15, "chance_level"), (16, "usable")])
+def test_usable_means_beating_the_majority_rate(right, status):
+    """Issue 20: on a balanced 40-clip, 4-class probe, 16 or more right beats 25%
+    (one-sided exact binomial, p < 0.05); 15 does not."""
+    from scipy.stats import binomtest
+
+    evidence = classifier(probe={**probe({"angry": 10, "happy": 10, "neutral": 10, "sad": 10}),
+                                 "accuracy": right / 40, "n_correct": right, "n_labelled": 40,
+                                 "majority_rate": 0.25, "n_classes": 4,
+                                 "balanced_accuracy": right / 40})
+    verdict = decide(evidence)
+    assert verdict.status == status
+    p = binomtest(right, 40, 0.25, alternative="greater").pvalue
+    assert f"{right} of 40 probe samples right" in verdict.reason
+    assert f"p = {p:.3g}" in verdict.reason and "1/k = 25.0%" in verdict.reason
+    assert verdict.recommendation == ("exclude" if status == "chance_level" else "keep")
+
+
+def test_a_collapse_names_the_mapped_label():
+    evidence = classifier(labels=["LABEL_0", "LABEL_1", "LABEL_2", "LABEL_3"],
+                          label_emotions={"LABEL_0": "angry", "LABEL_1": "happy",
+                                          "LABEL_2": "neutral", "LABEL_3": "sad"},
+                          probe=probe({"LABEL_2": 40}))
+    verdict = decide(evidence)
+    assert verdict.status == "degenerate"
+    assert "are 'neutral' (model label LABEL_2)" in verdict.reason

@@ -25,9 +25,9 @@ from .statistics import (
     BINARY_VIEW,
     SCALE_VIEW,
     StatisticsOptions,
-    bootstrap_unit,
     human_ceiling_keys,
     intended_statistics,
+    item_resampling,
     rater_table,
     table_statistics,
 )
@@ -56,6 +56,8 @@ class AgreementOptions:
     intended_col: str | None = None
     modality: str | None = None
     group_col: str | None = None
+    #: what intervals resample: auto | sample | <column> (metrics.resampling)
+    ci_unit: str = "auto"
     slice_by: list[str] | None = None
     dev_share: float = 0.5
     seed: int = 0
@@ -171,6 +173,8 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     options = options or AgreementOptions()
     _check_options(options)
     table = load_table(source, options)
+    # before any work: a --ci-unit naming no column of the items is a one-line error
+    resampling = item_resampling(table, options.ci_unit)
     stats_options = StatisticsOptions(n_resamples=options.n_resamples, seed=options.seed,
                                       confidence=options.confidence,
                                       min_shared_items=options.min_shared_items)
@@ -178,9 +182,9 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
 
     split = outputs.split_by_group(table.group_names, options.dev_share, options.seed)
     labels = outputs.benchmark_labels(table, split)
-    statistics = table_statistics(table, stats_options)
+    statistics = table_statistics(table, stats_options, resampling)
     majority = agree.majority_index(table.counts)
-    intended = intended_statistics(table, majority, stats_options)
+    intended = intended_statistics(table, majority, stats_options, resampling)
     raters = rater_table(table, stats_options)
     n_raters = table.n_raters_per_item
     expected = options.expected_raters or 2
@@ -204,10 +208,12 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     save(incomplete, INCOMPLETE_FILE)
     save(table.invalid, INVALID_FILE)
     slice_files: dict[str, str] = {}
-    all_items = outputs.overall_row(table, labels, stats_options) if slice_columns else None
+    all_items = (outputs.overall_row(table, labels, stats_options, resampling)
+                 if slice_columns else None)
     for column in slice_columns:
         name = f"per_{outputs.safe_file_part(column)}_summary.csv"
-        save(outputs.slice_summary(table, column, labels, stats_options, all_items), name)
+        save(outputs.slice_summary(table, column, labels, stats_options, all_items,
+                                   resampling), name)
         slice_files[column] = name
     if raters is not None:
         name = f"per_{outputs.safe_file_part(table.rater_column or 'rater')}_summary.csv"
@@ -261,7 +267,8 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
                   "items": {name: int((labels["split"] == name).sum())
                             for name in outputs.SPLITS}},
         "bootstrap": {"n_resamples": options.n_resamples, "seed": options.seed,
-                      "confidence": options.confidence, "unit": bootstrap_unit(table)},
+                      "confidence": options.confidence, "ci_unit": options.ci_unit,
+                      "unit": resampling.unit, "n_groups": resampling.n_groups},
         **human_ceiling_keys(binary),
         "slices": slice_files,
         "warnings": warnings,

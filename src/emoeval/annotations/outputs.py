@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..metrics import agreement as agree
 from ..metrics.classification import UNKNOWN_SLICE
+from ..metrics.resampling import Resampling
 from ..small_samples import is_small
-from .statistics import StatisticsOptions, View, view_statistics
+from .statistics import ITEM_UNIT, StatisticsOptions, View, item_resampling, view_statistics
 
 SPLITS = ("dev", "test")
 
@@ -121,17 +122,23 @@ def default_slice_columns(table) -> list[str]:
     return columns
 
 
-def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.DataFrame
-               ) -> dict[str, Any]:
+def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.DataFrame,
+               resampling: Resampling | None = None) -> dict[str, Any]:
     counts = table.counts[mask].astype(np.float64)
-    _, group = np.unique(table.group[mask], return_inverse=True)
+    resampling = resampling or item_resampling(table)
+    _, group = np.unique(resampling.groups[mask], return_inverse=True)
+    unit = resampling.unit
+    if len(group) and group.max() < 1:  # one actor's slice: its items vary, not actors
+        group, unit = np.arange(len(group)), ITEM_UNIT
     scale = table.scale
     scale_view = View("scale", scale.categories, counts, scale.krippendorff_level)
-    stats = view_statistics(scale_view, group, options, "item")
+    stats = view_statistics(scale_view, group, options, unit)
     row: dict[str, Any] = {
         "n_items": int(mask.sum()),
         "n_ratings": int(counts.sum()),
         "mean_raters": float(counts.sum(axis=1).mean()) if mask.any() else float("nan"),
+        "ci_unit": unit,
+        "ci_n_groups": int(group.max()) + 1 if len(group) else 0,
         **small_subgroup(counts),
     }
     for name in ("fleiss_kappa", "krippendorff_alpha"):
@@ -143,7 +150,7 @@ def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.D
     if scale.has_binary_view and scale.kind != "binary":
         binary_view = View("binary", ("absent", "present"), scale.binary_counts(counts),
                            "nominal")
-        ceiling = view_statistics(binary_view, group, options, "item")
+        ceiling = view_statistics(binary_view, group, options, unit)
         row["fleiss_kappa_binary"] = ceiling["fleiss_kappa"]["value"]
     suffix = "_binary" if scale.has_binary_view else ""
     row[f"human_loo_accuracy{suffix}"] = ceiling["human_loo_accuracy"]["value"]
@@ -170,20 +177,23 @@ def small_subgroup(counts: np.ndarray) -> dict[str, Any]:
     return {"n_multi_rater_items": n_multi, "small": is_small(n_multi)}
 
 
-def overall_row(table, labels: pd.DataFrame, options: StatisticsOptions) -> dict[str, Any]:
+def overall_row(table, labels: pd.DataFrame, options: StatisticsOptions,
+                resampling: Resampling | None = None) -> dict[str, Any]:
     """The ``(all)`` row shared by every slice table (computed once)."""
-    return _slice_row(table, np.ones(table.n_items, dtype=bool), options, labels)
+    return _slice_row(table, np.ones(table.n_items, dtype=bool), options, labels, resampling)
 
 
 def slice_summary(table, column: str, labels: pd.DataFrame, options: StatisticsOptions,
-                  all_items: dict[str, Any] | None = None) -> pd.DataFrame:
+                  all_items: dict[str, Any] | None = None,
+                  resampling: Resampling | None = None) -> pd.DataFrame:
     """``per_<column>_summary.csv``: one row for all items, then one per value of ``column``."""
     values = table.items[column].astype(str).replace("", UNKNOWN_SLICE).to_numpy()
     if all_items is None:
-        all_items = overall_row(table, labels, options)
+        all_items = overall_row(table, labels, options, resampling)
     rows = [{column: "(all)", **all_items}]
     for value in sorted(set(values), key=lambda v: (v == UNKNOWN_SLICE, v)):
-        rows.append({column: value, **_slice_row(table, values == value, options, labels)})
+        rows.append({column: value, **_slice_row(table, values == value, options, labels,
+                                                 resampling)})
     return pd.DataFrame(rows)
 
 

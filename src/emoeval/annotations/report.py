@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..reports.markdown import _table, finite, pct
+from ..reports.format import finite, markdown_table, pct
 from ..small_samples import MIN_ITEMS, small_text
 
 MAX_SLICE_ROWS = 30
@@ -52,7 +52,10 @@ def _entry(entry: dict[str, Any] | None, percent: bool) -> str:
 def _unit_words(summary: dict[str, Any]) -> str:
     """What a bootstrap resample draws, in words."""
     unit = summary["bootstrap"]["unit"]
-    return "items" if unit == "item" else f"`{unit}` groups (the items of one {unit} together)"
+    n_groups = summary["bootstrap"].get("n_groups")
+    count = f"{n_groups:,} " if n_groups else ""
+    return (f"{count}items" if unit == "item" else
+            f"{count}`{unit}` groups (the items of one {unit} together)")
 
 
 def _methods_paragraph(summary: dict[str, Any]) -> list[str]:
@@ -106,14 +109,16 @@ def _data_section(summary: dict[str, Any]) -> list[str]:
     rows.append([f"items with fewer than {summary['expected_raters']} raters",
                  f"{summary['n_incomplete_items']:,} (incomplete_items.csv)"])
     rows.append(["bad input rows left out", f"{invalid['n']:,} (invalid_ratings.csv)"])
-    lines = ["## Data", "", _table(["", ""], rows, ["l", "r"]), "",
+    lines = ["## Data", "", markdown_table(["", ""], rows, ["l", "r"]), "",
              "Raters per item:", "",
-             _table(["raters", "items"], [[k, f"{v:,}"] for k, v in per_item["histogram"].items()]),
+             markdown_table(["raters", "items"],
+                            [[k, f"{v:,}"] for k, v in per_item["histogram"].items()]),
              ""]
     if invalid["by_reason"]:
         shown = list(invalid["by_reason"].items())[:15]
         lines += ["Bad input rows by reason:", "",
-                  _table(["reason", "rows"], [[k, f"{v:,}"] for k, v in shown], ["l", "r"]), ""]
+                  markdown_table(["reason", "rows"], [[k, f"{v:,}"] for k, v in shown],
+                                 ["l", "r"]), ""]
     return lines
 
 
@@ -127,7 +132,7 @@ def _rater_info_section(summary: dict[str, Any]) -> list[str]:
         if column == "(raters without an entry)":
             continue
         total = max(sum(values.values()), 1)
-        lines += [_table([column, "raters", "share"],
+        lines += [markdown_table([column, "raters", "share"],
                          [[value, f"{n:,}", pct(n / total)] for value, n in values.items()]), ""]
     if missing:
         lines += [f"{missing:,} raters have no entry in the rater-info file.", ""]
@@ -150,7 +155,7 @@ def _agreement_section(summary: dict[str, Any]) -> list[str]:
         if separate:
             row.append(_entry(binary.get(key), percent))
         rows.append(row)
-    lines = ["## Agreement", "", _table(header, rows), ""]
+    lines = ["## Agreement", "", markdown_table(header, rows), ""]
     if "n_rater_pairs" in block:
         lines += [f"Rater pairs: {block['n_rater_pairs']:,} share at least one item, "
                   f"{block['n_rater_pairs_compared']:,} share {block['min_shared_items']} or "
@@ -173,16 +178,16 @@ def _ceiling_section(summary: dict[str, Any]) -> list[str]:
         rows.append([f"`{key}`", text])
     return ["## Human ceiling (binary)", "",
             "What a model can hope for when scored against these majority labels: one human "
-            "against the others.", "", _table(["key", "value"], rows), ""]
+            "against the others.", "", markdown_table(["key", "value"], rows), ""]
 
 
 def _buckets_section(summary: dict[str, Any]) -> list[str]:
     total = max(summary["n_items"], 1)
     rows = [[name, f"{count:,}", pct(count / total)] for name, count in summary["buckets"].items()]
-    lines = ["## Benchmark buckets", "", _table(["bucket", "items", "share"], rows), ""]
+    lines = ["## Benchmark buckets", "", markdown_table(["bucket", "items", "share"], rows), ""]
     majority = summary["majority_labels"]
     lines += ["Majority labels:", "",
-              _table(["majority label", "items", "share"],
+              markdown_table(["majority label", "items", "share"],
                      [[name, f"{count:,}", pct(count / total)]
                       for name, count in majority.items()]),
               ""]
@@ -202,7 +207,7 @@ def _intended_section(summary: dict[str, Any]) -> list[str]:
     rows = [[label, f"{values['n_items']:,}", pct(values["majority_agrees"]),
              f"{values['majority_chosen']:,}", pct(values["precision"])]
             for label, values in intended["per_class"].items()]
-    lines += [_table(["intended", "items", "majority agrees", "majority chose it",
+    lines += [markdown_table(["intended", "items", "majority agrees", "majority chose it",
                       "precision"], rows), ""]
     matrix = intended["confusion_matrix"]
     header = ["intended \\ majority", *matrix["labels"], "(tie)"]
@@ -212,7 +217,7 @@ def _intended_section(summary: dict[str, Any]) -> list[str]:
         cells = [f"{c:,} ({pct(c / support, 0)})" if support else "0" for c in counts]
         body.append([label, *cells, f"{tie:,}"])
     lines += ["Confusion matrix (rows: intended; columns: the crowd's majority; row shares "
-              "in brackets):", "", _table(header, body), ""]
+              "in brackets):", "", markdown_table(header, body), ""]
     return lines
 
 
@@ -263,7 +268,7 @@ def _slice_section(summary: dict[str, Any], out: str) -> list[str]:
         more = (f" (first {MAX_SLICE_ROWS} of {len(frame)} rows)" if len(frame) > MAX_SLICE_ROWS
                 else "")
         lines += [f"### By {column}", "", f"From `{file_name}`{more}.", "",
-                  _table(header, rows), ""] + small_note(frame)
+                  markdown_table(header, rows), ""] + small_note(frame)
     return (["## Slices", ""] + lines) if lines else []
 
 
@@ -288,7 +293,7 @@ def _rater_section(summary: dict[str, Any], out: str) -> list[str]:
     more = (f" (first {MAX_RATER_ROWS} of {len(frame)})" if len(frame) > MAX_RATER_ROWS else "")
     return ["## Raters", "", f"From `{file_name}`{more}. LOO accuracy: the rater's ratings "
             "against the majority of the other raters of the same item.", "",
-            _table(header, rows), ""]
+            markdown_table(header, rows), ""]
 
 
 def _definitions(summary: dict[str, Any]) -> list[str]:

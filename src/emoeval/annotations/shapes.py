@@ -60,6 +60,9 @@ class RatingTable:
     count_columns: list[str] | None = None
     modality: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: what ``--ci-unit auto`` resamples when the source knows it (column -> unit name);
+    #: None: the group column
+    auto_units: dict[str, str] | None = None
 
     @property
     def n_items(self) -> int:
@@ -401,6 +404,8 @@ def read_cremad_votes(argument: str, modality: str | None,
                            group_column=group_column or "file_name",
                            invalid=invalid, modality=modality)
     result.count_columns = list(CREMAD_VOTE_CODES)
+    # an actor's clips are not independent (one voice, one face): intervals resample actors
+    result.auto_units = {"actor": "actor"}
     return result
 
 

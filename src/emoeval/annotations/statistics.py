@@ -18,6 +18,8 @@ import pandas as pd
 
 from ..metrics import agreement as agree
 from ..metrics.classification import metrics_from_counts
+from ..metrics.resampling import Resampling, resolve_ci_unit
+from ..metrics.stats import group_codes
 
 SCALE_VIEW = "scale"
 BINARY_VIEW = "binary"
@@ -75,8 +77,10 @@ def rater_pairs_of(table) -> agree.RaterPairs | None:
 
 
 def estimate(value: float, resampled: np.ndarray | None, options: StatisticsOptions,
-             unit: str, reason: str | None = None) -> dict[str, Any]:
-    """``{value, low, high, n_resamples, unit, reason}``; undefined values are None."""
+             unit: str, reason: str | None = None, n_groups: int | None = None
+             ) -> dict[str, Any]:
+    """``{value, low, high, n_resamples, unit, n_groups, reason}``; undefined values are
+    None."""
     value = None if value is None or not math.isfinite(value) else float(value)
     low = high = None
     if resampled is not None and value is not None:
@@ -89,7 +93,7 @@ def estimate(value: float, resampled: np.ndarray | None, options: StatisticsOpti
         reason = ("no resamples asked for" if options.n_resamples == 0
                   else "no finite bootstrap resample")
     return {"value": value, "low": low, "high": high, "n_resamples": options.n_resamples,
-            "unit": unit, "reason": reason}
+            "unit": unit, "n_groups": n_groups, "reason": reason}
 
 
 def _flat(stack: np.ndarray) -> np.ndarray:
@@ -108,7 +112,9 @@ def _scores(weights: np.ndarray, per_item: np.ndarray, n_categories: int) -> dic
 
 def view_statistics(view: View, group: np.ndarray, options: StatisticsOptions,
                     unit: str) -> dict[str, Any]:
-    """Every statistic of one view, with bootstrap intervals over groups of items."""
+    """Every statistic of one view, with bootstrap intervals over groups of items (``group``:
+    per item, the index of its resampling group; ``unit`` names the groups)."""
+    n_groups = int(group.max()) + 1 if len(group) else 0
     counts = view.counts
     n_items, n_categories = counts.shape
     raters = counts.sum(axis=1)
@@ -173,7 +179,8 @@ def view_statistics(view: View, group: np.ndarray, options: StatisticsOptions,
     result: dict[str, Any] = {"categories": list(view.categories)}
     for name, value in point.items():
         arrays = resampled.get(name)
-        result[name] = estimate(value, np.concatenate(arrays) if arrays else None, options, unit)
+        result[name] = estimate(value, np.concatenate(arrays) if arrays else None, options, unit,
+                                n_groups=n_groups)
     result["krippendorff_alpha"]["level"] = view.level
     result["n_items"] = int(n_items)
     result["n_items_pairable"] = int(pairable.sum())
@@ -201,21 +208,40 @@ def _nanmean_rows(values: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- table level
 
 
+ITEM_UNIT = "item"  # agreement's sample: one rated item
+
+
+def item_resampling(table, ci_unit: str | None = None) -> Resampling:
+    """What a bootstrap resample draws (``--ci-unit auto|sample|<column>``): per item the
+    index of its group, the unit's name and the number of groups.
+
+    ``auto``: the grouping the source knows (CREMA-D: the actor), else the group column
+    (by default the audio file, so the items of one file stay together); ``sample``: items;
+    a column of the items table: its values. Groups that hold one item each are items.
+    """
+    auto = table.auto_units or {table.group_column: table.group_column}
+    groups, unit, n_groups = resolve_ci_unit(table.items, ci_unit, auto_units=auto)
+    if groups is None or n_groups == table.n_items:
+        return Resampling(np.arange(table.n_items), ITEM_UNIT, table.n_items)
+    return Resampling(group_codes(groups, table.n_items), unit, n_groups)
+
+
 def bootstrap_unit(table) -> str:
-    """What a resample draws: items, or the groups (e.g. files) that hold several items."""
-    return "item" if len(table.group_names) == table.n_items else table.group_column
+    """What a resample draws by default (``--ci-unit auto``)."""
+    return item_resampling(table).unit
 
 
-def table_statistics(table, options: StatisticsOptions) -> dict[str, dict[str, Any]]:
+def table_statistics(table, options: StatisticsOptions,
+                     resampling: Resampling | None = None) -> dict[str, dict[str, Any]]:
     """``{"scale": ..., "binary": ...}``: :func:`view_statistics` for each view."""
     views = build_views(table, rater_pairs_of(table))
-    unit = bootstrap_unit(table)
+    resampling = resampling or item_resampling(table)
     results: dict[str, dict[str, Any]] = {}
     for name, view in views.items():
         if name == BINARY_VIEW and view is views[SCALE_VIEW]:
             results[name] = results[SCALE_VIEW]
             continue
-        results[name] = view_statistics(view, table.group, options, unit)
+        results[name] = view_statistics(view, resampling.groups, options, resampling.unit)
     return results
 
 
@@ -236,8 +262,8 @@ def human_ceiling_keys(binary: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def intended_statistics(table, majority: np.ndarray, options: StatisticsOptions
-                        ) -> dict[str, Any] | None:
+def intended_statistics(table, majority: np.ndarray, options: StatisticsOptions,
+                        resampling: Resampling | None = None) -> dict[str, Any] | None:
     """How often the crowd's majority matches the intended (acted) label, per class.
 
     Items whose intended label is unknown are left out; a tie (no majority) counts as a
@@ -258,8 +284,10 @@ def intended_statistics(table, majority: np.ndarray, options: StatisticsOptions
     if not known.any():
         return None
     summary = classification_summary(truth, predicted, categories)
-    groups = np.array(table.group_names, dtype=object)[table.group[known]]
-    unit = bootstrap_unit(table)
+    resampling = resampling or item_resampling(table)
+    groups = resampling.groups[known]
+    unit = resampling.unit
+    n_groups = int(len(np.unique(groups)))
     if options.n_resamples > 0:
         intervals = bootstrap_ci(truth, predicted, categories, groups=groups,
                                  n_resamples=options.n_resamples, seed=options.seed,
@@ -268,6 +296,8 @@ def intended_statistics(table, majority: np.ndarray, options: StatisticsOptions
         intervals = {name: {"low": None, "high": None, "n_resamples": 0, "unit": unit,
                             "reason": "no resamples asked for"}
                      for name in ("accuracy", "balanced_accuracy")}
+    for interval in intervals.values():
+        interval["unit"], interval["n_groups"] = unit, n_groups
     tied = winners < 0
     agree_without_ties = (winners[~tied] == table.intended[known][~tied]).mean() if (~tied).any() \
         else float("nan")

@@ -61,8 +61,13 @@ def register(app: typer.Typer) -> None:
         modality: Optional[str] = typer.Option(None, help="crema-d-votes: voice | face | "
                                                "audiovisual"),
         group_col: Optional[str] = typer.Option(None, help="Items sharing a value stay in one "
-                                                "split and one bootstrap draw (default: the "
-                                                "first item column, the audio file)"),
+                                                "split (and, with --ci-unit auto, one "
+                                                "bootstrap draw; default: the first item "
+                                                "column, the audio file)"),
+        ci_unit: str = typer.Option("auto", help="What intervals resample: auto (the "
+                                    "grouping the data knows: the actor for crema-d-votes, "
+                                    "else --group-col), sample (items) or an item or "
+                                    "metadata column"),
         slice_by: list[str] = typer.Option([], help="Column for a per_<column>_summary.csv "
                                            "(default: every item column that groups items)"),
         dev_share: float = typer.Option(0.5, help="Share of groups in the dev split"),
@@ -86,6 +91,7 @@ def register(app: typer.Typer) -> None:
             rating_col=rating_col, scale=scale, present_from=present_from,
             expected_raters=expected_raters, count_cols=_split_list(count_cols) or [],
             intended_col=intended_col, modality=modality, group_col=group_col,
+            ci_unit=ci_unit,
             slice_by=[c for value in slice_by for c in (_split_list(value) or [])] or None,
             dev_share=dev_share, seed=seed, n_resamples=n_resamples,
             min_shared_items=min_shared_items, rater_info=rater_info, command=_command_line())

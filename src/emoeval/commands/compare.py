@@ -21,17 +21,29 @@ def register(app: typer.Typer) -> None:
                                                "or true labels differ"),
         seed: int = typer.Option(0, help="Bootstrap seed"),
         n_resamples: int = typer.Option(2000, help="Paired bootstrap resamples"),
+        common_samples: Optional[bool] = typer.Option(
+            None, "--common-samples/--no-common-samples",
+            help="Rank every run on the samples all runs of its dataset scored (default: "
+                 "on when their scored samples differ)"),
     ) -> None:
         """Compare runs: leaderboard with CIs, paired tests with Holm, verdicts, HTML report."""
-        from ..cli import _fail, out_console
+        from ..cli import _fail, console, out_console
         from ..compare import compare_runs
+        from ..compare.runs import load_runs
         from ..errors import EmoevalError
+        from ..registry import COMPARE_TASKS, load_class
 
+        options = {"rank_by": rank_by, "force": force, "seed": seed, "n_resamples": n_resamples}
         try:
-            comparison = compare_runs(run_dirs, out, rank_by=rank_by, force=force, seed=seed,
-                                      n_resamples=n_resamples)
+            runs = load_runs(list(run_dirs))
+            own = COMPARE_TASKS.get(runs[0].task)  # a task with its own paired comparison
+            comparison = (load_class(own)(runs, out, **options) if own
+                          else compare_runs(run_dirs, out, common_samples=common_samples,
+                                            **options))
         except EmoevalError as exc:
             _fail(exc)
+        for line in comparison["warnings"]:
+            console.print(f"warning: {line}", highlight=False, soft_wrap=True)
         for line in comparison["verdicts"]:
             out_console.print(line, highlight=False, soft_wrap=True)
         out_console.print(f"-> {out}/compare.html, {out}/compare.md, {out}/leaderboard.csv",

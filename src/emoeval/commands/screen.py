@@ -52,9 +52,12 @@ def screen(
     except EmoevalError as exc:
         _fail(exc)
     kept = sum(e["recommendation"] == "keep" for e in entries)
+    retry = sum(e["recommendation"] == "retry" for e in entries)
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
     out_console.print(f"{len(entries)} candidates screened ({summary}); {kept} kept -> "
-                      f"{out}/screening.md, {out}/candidates.usable.yaml", highlight=False)
+                      f"{out}/screening.md, {out}/candidates.usable.yaml"
+                      + (f"; {retry} to retry -> {out}/candidates.retry.yaml" if retry else ""),
+                      highlight=False)

@@ -46,6 +46,9 @@ def similarity(
     human_summary: Optional[str] = typer.Option(None, help="summary.json of `emoeval "
                                                 "agreement`: human numbers beside the score"),
     seed: int = typer.Option(0, help="Seed for --limit and the bootstrap"),
+    ci_unit: str = typer.Option("auto", help="What intervals resample: auto (the speaker "
+                                "when every item names one, else the audio clip), sample "
+                                "(items) or an item column"),
 ) -> None:
     """Score (audio, prompt) pairs against the human majority: balanced accuracy, ROC-AUC,
     slices, the rubric report (emolia-bench's outputs)."""
@@ -62,7 +65,7 @@ def similarity(
             unanimous_only=unanimous_only, limit=limit, send_audio=not no_audio_send,
             client=ClientOptions(concurrency=concurrency, timeout=timeout, retries=retries,
                                  api_key_env=api_key_env),
-            batch_size=batch_size, human_summary=human_summary, seed=seed,
+            batch_size=batch_size, human_summary=human_summary, seed=seed, ci_unit=ci_unit,
             command=_command_line())
         progress = _progress()
         task = progress.add_task(endpoint or model or "sham", total=None)
@@ -81,11 +84,11 @@ def similarity(
 
 
 def headline_line(summary: dict, out: str) -> str:
-    from ..similarity.report import fmt, quality_band
+    from ..similarity.report import fmt, quality_band, unit_count
 
     overall = summary["overall"]
     interval = (overall.get("ci") or {}).get("balanced_accuracy") or {}
-    band = (f" [{interval['low']:.3f}, {interval['high']:.3f}]"
+    band = (f" [{interval['low']:.3f}, {interval['high']:.3f}] ({unit_count(interval)})"
             if interval.get("low") is not None else "")
     return (f"balanced accuracy {fmt(overall['balanced_accuracy'], 3)}{band} "
             f"({quality_band(overall['balanced_accuracy'])}), ROC-AUC "

@@ -18,34 +18,41 @@ import numpy as np
 import pandas as pd
 
 from ..api import strict_json
-from ..dimensional.scoring import PRED_SUFFIX, TRUE_SUFFIX, map_predictions
 from ..errors import EmoevalError
 from ..metrics.classification import HEADLINE_METRICS, confusion_counts, metrics_from_counts
-from ..metrics.dimensional import dimension_metrics
-from ..scoring import SCHEMA_VERSION, speaker_groups
+from ..metrics.resampling import resolve_ci_unit
+from ..scoring import SCHEMA_VERSION
+from .common import count_text, leaderboard_views, sample_noun, scored_ids
+from .dimensional_pair import (MCNEMAR_NOT_DIMENSIONAL, REPRODUCE_TOLERANCE,
+                               TRUE_VALUE_TOLERANCE, dimensional_metric_problem, dimensional_pair,
+                               dimensional_reproduction_problem, shared_dimensions,
+                               true_value_disagreement)
 from .metrics import RankMetric, flat_metrics, metric_interval, metric_value, resolve_rank_metric
-from .paired import (DETECTABLE_SE_MULTIPLE, PAIRED_DIMENSIONAL_METRICS, holm, mcnemar_test,
-                     paired_bootstrap, paired_dimensional_bootstrap)
-from .runs import (DIMENSIONAL_TASK, SINGLE_LABEL_TASKS, DatasetGroup, Run, group_by_dataset,
-                   label_set_problem, load_runs, sample_overlap)
+from .multilabel_pair import (PAIRED_MULTILABEL_METRICS, multilabel_arrays,
+                              multilabel_reproduction_problem, multilabel_truth_disagreement,
+                              paired_multilabel_bootstrap)
+from .paired import DETECTABLE_SE_MULTIPLE, holm, mcnemar_test, paired_bootstrap
+from .runs import (DIMENSIONAL_TASK, MULTILABEL_TASK, SINGLE_LABEL_TASKS, DatasetGroup, Run,
+                   group_by_dataset, label_set_problem, load_runs, sample_overlap)
 from .verdicts import is_win, untested, verdict
 
 DEFAULT_RESAMPLES = 2000
 EFFICIENCY_COLUMNS = ("n_parameters", "size_bytes", "samples_per_s", "latency_ms_p50",
                       "latency_ms_p95")
-REPRODUCE_TOLERANCE = 1e-9
-TRUE_VALUE_TOLERANCE = 1e-9  # dimensional: true values further apart are different data
-MCNEMAR_NOT_DIMENSIONAL = ("McNemar counts samples one model gets right and the other wrong; "
-                           "continuous targets have no right or wrong per sample")
+MCNEMAR_NOT_MULTILABEL = ("McNemar counts samples one model gets right and the other wrong; "
+                          "a multi-label sample can be partly right")
 
 
 def compare_runs(run_dirs: list[str], out: str, rank_by: str | None = None,
                  force: bool = False, seed: int = 0,
-                 n_resamples: int = DEFAULT_RESAMPLES) -> dict[str, Any]:
+                 n_resamples: int = DEFAULT_RESAMPLES,
+                 common_samples: bool | None = None) -> dict[str, Any]:
     """Compare the runs in ``run_dirs`` into ``out``; return the ``compare.json`` dict.
 
     Writes ``leaderboard.csv``, ``compare.json``, ``compare.md``, ``compare.html`` and the
     plots. ``force`` compares runs on one dataset whose label sets (or true labels) differ.
+    ``common_samples``: rank on the samples every run of a dataset scored (None: when the
+    runs' scored samples differ; see :mod:`emoeval.compare.common`).
     """
     from .report import write_reports
 
@@ -64,8 +71,10 @@ def compare_runs(run_dirs: list[str], out: str, rank_by: str | None = None,
         if problem:
             warnings.append(f"--force: runs on {group.name} were scored on different label "
                             "sets; they are compared on the union of their labels")
+    views = leaderboard_views(groups, common_samples, table_problem, n_resamples, seed,
+                              warnings)
     for group in groups:
-        group.runs.sort(key=lambda run: rank_key(run, metric))
+        group.runs.sort(key=lambda run: rank_key(views[run.name], metric))
     # b is the higher-ranked run of each pair, so "b beats a" reads in rank order
     pairs = [compare_pair(group, a, b, metric, force, seed, n_resamples, warnings)
              for group in groups for b, a in itertools.combinations(group.runs, 2)]
@@ -78,7 +87,7 @@ def compare_runs(run_dirs: list[str], out: str, rank_by: str | None = None,
         "n_resamples": n_resamples,
         "runs": [run_summary(run, group) for group in groups for run in group.runs],
         "datasets": [dataset_summary(group) for group in groups],
-        "leaderboard": leaderboard_rows(groups, metric),
+        "leaderboard": leaderboard_rows(groups, metric, views),
         "pairs": pairs,
         "verdicts": [pair["verdict"] for pair in pairs],
         "grid": model_dataset_grid(groups, metric) if len(groups) > 1 else None,
@@ -94,8 +103,8 @@ def compare_runs(run_dirs: list[str], out: str, rank_by: str | None = None,
 # --------------------------------------------------------------------------- ranking
 
 
-def rank_key(run: Run, metric: RankMetric) -> tuple[int, float]:
-    value = metric_value(run.results.get("metrics"), metric)
+def rank_key(view: dict[str, Any], metric: RankMetric) -> tuple[int, float]:
+    value = metric_value(view.get("metrics"), metric)
     if value is None:
         return (1, 0.0)
     return (0, -value if metric.higher_is_better else value)
@@ -120,27 +129,35 @@ def rank_column(metric: RankMetric) -> str:
     return f"mean_{metric.key}" if metric.mean_over else metric.key
 
 
-def leaderboard_rows(groups: list[DatasetGroup], metric: RankMetric) -> list[dict[str, Any]]:
+def leaderboard_rows(groups: list[DatasetGroup], metric: RankMetric,
+                     views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per run: its metrics with CIs on the samples of its view (its own scored
+    samples, or those every run of the dataset scored), and how many those are."""
     columns = metric_columns(groups, metric)
     rows = []
     for group in groups:
+        noun = sample_noun(group)
         for rank, run in enumerate(group.runs, start=1):
-            results = run.results
-            flat = flat_metrics(results.get("metrics"))
+            results, view = run.results, views[run.name]
+            flat = flat_metrics(view.get("metrics"))
             row: dict[str, Any] = {"run": run.name, "model": run.model_spec,
                                    "dataset": group.name, "split": run.split,
                                    "task": run.task, "rank": rank}
             for column in columns:
                 if column == rank_column(metric):
-                    value = metric_value(results.get("metrics"), metric)
+                    value = metric_value(view.get("metrics"), metric)
                 else:
                     value = flat.get(column)
-                interval = metric_interval(results.get("ci"), column) or {}
+                interval = metric_interval(view.get("ci"), column) or {}
                 row[column] = value
                 row[f"{column}_low"] = interval.get("low")
                 row[f"{column}_high"] = interval.get("high")
-            interval = metric_interval(results.get("ci"), metric.key) or {}
+            interval = metric_interval(view.get("ci"), metric.key) or {}
             row["ci_unit"] = interval.get("unit")
+            row["n_compared"] = view.get("n_compared")
+            row["sample_set"] = view.get("sample_set")
+            row["on"] = count_text(view.get("n_compared"), noun,
+                                   shared=view.get("sample_set") == "shared")
             for key in ("n_samples", "n_scored", "n_errors"):
                 row[key] = results.get(key)
             efficiency = results.get("efficiency") or {}
@@ -158,8 +175,12 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
                  force: bool, seed: int, n_resamples: int,
                  warnings: list[str]) -> dict[str, Any]:
     """Paired tests of ``run_b - run_a`` on their shared scored samples."""
+    ids_a, ids_b = scored_ids(run_a), scored_ids(run_b)
     pair: dict[str, Any] = {"dataset": group.name, "a": run_a.name, "b": run_b.name,
-                            "tested": False, "reason": None, "n_shared": 0, "unit": None,
+                            "tested": False, "reason": None,
+                            "n_shared": (None if ids_a is None or ids_b is None
+                                         else len(ids_a & ids_b)),
+                            "sample_noun": sample_noun(group), "unit": None,
                             "n_clusters": None, "differences": None, "mcnemar": None,
                             "mcnemar_reason": None}
     reason = pair_obstacle(run_a, run_b, metric)
@@ -171,28 +192,12 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     pair["overlap"] = {"a_scored": len(scored_a), "b_scored": len(scored_b),
                        "shared_scored": len(shared),
                        "shared_ids": len(run_a.ids() & run_b.ids())}
-    dimensional = run_a.task == DIMENSIONAL_TASK
-    if dimensional:
-        dimensions = shared_dimensions(run_a, run_b)
-        gap = np.abs(dimension_values(shared, dimensions, TRUE_SUFFIX)
-                     - dimension_values(shared, dimensions, TRUE_SUFFIX, "_b"))
-        disagree = pd.Series(gap.max(axis=1) > TRUE_VALUE_TOLERANCE, index=shared.index)
-        what = "true values"
-    else:
-        disagree = shared["label"] != shared["label_b"]
-        what = "true labels"
+    disagree, what, example = truth_disagreement(run_a, run_b, shared)
     if disagree.any():
-        first = shared[disagree].iloc[0]
-        if dimensional:
-            column = next(f"{d}{TRUE_SUFFIX}" for d in dimensions
-                          if abs(float(first[f"{d}{TRUE_SUFFIX}"])
-                                 - float(first[f"{d}{TRUE_SUFFIX}_b"])) > TRUE_VALUE_TOLERANCE)
-            example = f"{column} {first[column]} vs {first[column + '_b']}"
-        else:
-            example = f"{first['label']} vs {first['label_b']}"
         message = (f"{run_a.name} and {run_b.name} give different {what} for "
-                   f"{int(disagree.sum())} shared samples (first: {first['id']}: {example}); "
-                   "they were not scored on the same data (different --merge or --label-map?)")
+                   f"{int(disagree.sum())} shared samples (first: "
+                   f"{shared[disagree].iloc[0]['id']}: {example}); they were not scored on "
+                   "the same data (different --merge or --label-map?)")
         if not force:
             raise EmoevalError(message + f"; re-run them alike, or pass --force to compare on "
                                f"the samples whose {what} agree")
@@ -202,15 +207,16 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     if shared.empty:
         pair["reason"] = "no sample was scored by both runs"
         return pair
-    # the core's rule (emoeval.scoring): speakers when a speaker column names two or more;
-    # empty ids are pooled into one cluster by the bootstrap, as in the run's own CIs
-    clusters, unit = speaker_groups(shared)
-    if clusters is not None:
-        pair["n_clusters"] = int(len(set(clusters)))
+    # the core's rule (metrics.resampling): speakers when a speaker column names two or
+    # more; empty ids are pooled into one cluster by the bootstrap, as in the run's own CIs
+    clusters, unit, n_groups = resolve_ci_unit(shared)
+    pair["n_clusters"] = n_groups if clusters is not None else None
     pair["unit"] = unit
-    if dimensional:
-        return dimensional_pair(pair, shared, run_a, run_b, dimensions, clusters, metric,
-                                     seed, n_resamples)
+    if run_a.task == DIMENSIONAL_TASK:
+        return dimensional_pair(pair, shared, run_a, run_b, shared_dimensions(run_a, run_b),
+                                clusters, metric, seed, n_resamples)
+    if run_a.task == MULTILABEL_TASK:
+        return multilabel_pair(pair, shared, run_a, run_b, clusters, seed, n_resamples)
     labels = union_labels(group)
     y_true = shared["label"].to_numpy(dtype=object)
     predictions_a = shared["prediction"].to_numpy(dtype=object)
@@ -224,52 +230,42 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     return pair
 
 
-def dimensional_pair(pair: dict[str, Any], shared: pd.DataFrame, run_a: Run, run_b: Run,
-                          dimensions: list[str], clusters, metric: RankMetric, seed: int,
-                          n_resamples: int) -> dict[str, Any]:
-    """The paired bootstrap of a dimensional pair on its shared samples (``shared``: A's
-    columns, then B's with the suffix ``_b``)."""
-    pair["dimensions"] = dimensions
-    pair["mcnemar_reason"] = MCNEMAR_NOT_DIMENSIONAL
-    if len(shared) < 2:
-        pair["reason"] = "fewer than two samples were scored by both runs"
-        return pair
-    truth = dimension_values(shared, dimensions, TRUE_SUFFIX)
-    predictions_a = predicted_values(run_a, shared, dimensions)
-    predictions_b = predicted_values(run_b, shared, dimensions, "_b")
-    differences = paired_dimensional_bootstrap(truth, predictions_a, predictions_b,
-                                               dimensions, groups=clusters,
-                                               n_resamples=n_resamples, seed=seed)
-    ranked = differences[metric.key]
-    if not (np.isfinite(ranked.difference) and np.isfinite(ranked.p_value)):
-        pair["reason"] = (f"{metric.name} is undefined on the {len(shared):,} shared samples "
-                          "(constant true values or predictions?)")
-        return pair
+def truth_disagreement(run_a: Run, run_b: Run, shared: pd.DataFrame
+                       ) -> tuple[pd.Series, str, str]:
+    """Shared rows whose truth differs between the runs, what the truth is called, and the
+    first difference in words."""
+    if run_a.task == DIMENSIONAL_TASK:
+        disagree, example = true_value_disagreement(shared, shared_dimensions(run_a, run_b))
+        return disagree, "true values", example
+    if run_a.task == MULTILABEL_TASK:
+        disagree = multilabel_truth_disagreement(shared)
+        columns = ("labels", "labels_b")
+    else:
+        disagree = shared["label"] != shared["label_b"]
+        columns = ("label", "label_b")
+    example = ""
+    if disagree.any():
+        first = shared[disagree].iloc[0]
+        example = f"{first[columns[0]]} vs {first[columns[1]]}"
+    return disagree, "true labels", example
+
+
+def multilabel_pair(pair: dict[str, Any], shared: pd.DataFrame, run_a: Run, run_b: Run,
+                    clusters, seed: int, n_resamples: int) -> dict[str, Any]:
+    """The paired bootstrap of a multi-label pair on its shared samples, on the labels both
+    runs scored (A's order)."""
+    labels = [label for label in run_a.labels if label in run_b.labels]
+    truth, decisions_a, scores_a = multilabel_arrays(shared, labels)
+    _, decisions_b, scores_b = multilabel_arrays(shared, labels, "_b")
+    differences = paired_multilabel_bootstrap(truth, decisions_a, decisions_b, scores_a,
+                                              scores_b, groups=clusters,
+                                              n_resamples=n_resamples, seed=seed)
+    pair["mcnemar_reason"] = MCNEMAR_NOT_MULTILABEL
     pair["differences"] = {name: d.to_dict() for name, d in differences.items()}
-    pair["identical"] = bool(np.array_equal(predictions_a, predictions_b))
+    pair["identical"] = bool(np.array_equal(decisions_a, decisions_b)
+                             and np.array_equal(scores_a, scores_b))
     pair["tested"] = True
     return pair
-
-
-def shared_dimensions(run_a: Run, run_b: Run) -> list[str]:
-    """The dimensions both runs scored, in A's order."""
-    return [dimension for dimension in run_a.labels if dimension in run_b.labels]
-
-
-def dimension_values(table: pd.DataFrame, dimensions: list[str], column_suffix: str,
-                     run_suffix: str = "") -> np.ndarray:
-    """``<D><column_suffix><run_suffix>`` for every dimension as a (rows, dimensions) float
-    array; the detailed table is read as text."""
-    return np.column_stack([table[f"{d}{column_suffix}{run_suffix}"].astype(float).to_numpy()
-                            for d in dimensions]).reshape(len(table), len(dimensions))
-
-
-def predicted_values(run: Run, table: pd.DataFrame, dimensions: list[str],
-                     run_suffix: str = "") -> np.ndarray:
-    """The predictions the run scored: the detailed table keeps raw predictions, and a
-    --pred-range/--target-range run maps them as its results.json records."""
-    return map_predictions(dimension_values(table, dimensions, PRED_SUFFIX, run_suffix),
-                           run.results.get("range_mapping"))
 
 
 def union_labels(group: DatasetGroup) -> list[str]:
@@ -289,9 +285,14 @@ def pair_obstacle(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
                    f"the paired bootstrap covers {', '.join(HEADLINE_METRICS)}; rank by one of "
                    f"them to test {metric.key}")
         check = reproduction_problem
+    elif run_a.task == MULTILABEL_TASK:
+        problem = (None if metric.key in PAIRED_MULTILABEL_METRICS else
+                   f"the paired bootstrap covers {', '.join(PAIRED_MULTILABEL_METRICS)}; rank "
+                   f"by one of them to test {metric.key}")
+        check = multilabel_reproduction_problem
     else:
-        return (f"paired tests rebuild metrics from per-sample labels and predictions, which "
-                f"{run_a.task} runs do not have; compare their confidence intervals")
+        return (f"compare has no paired test for {run_a.task} runs; compare their "
+                "confidence intervals")
     if problem:
         return problem
     for run in (run_a, run_b):
@@ -301,67 +302,20 @@ def pair_obstacle(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
     return None
 
 
-def dimensional_metric_problem(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
-    """Whether the dimensional paired bootstrap covers the rank metric for this pair."""
-    dimensions = shared_dimensions(run_a, run_b)
-    if not dimensions:
-        return f"{run_a.name} and {run_b.name} share no dimension"
-    dimension, _, leaf = metric.key.rpartition(".")
-    if leaf not in PAIRED_DIMENSIONAL_METRICS:
-        return (f"the paired bootstrap covers {', '.join(PAIRED_DIMENSIONAL_METRICS)} (per "
-                f"dimension, e.g. {dimensions[0]}.ccc, or their mean, e.g. ccc); rank by one "
-                f"of them to test {metric.key}")
-    if metric.mean_over and sorted(metric.mean_over) != sorted(dimensions):
-        return (f"{metric.name} averages {', '.join(metric.mean_over)} but the runs share "
-                f"{', '.join(dimensions)}")
-    if not metric.mean_over and dimension not in dimensions:
-        return f"{dimension!r} is not a dimension both runs scored ({', '.join(dimensions)})"
-    return None
-
-
-def dimensional_reproduction_problem(run: Run) -> str | None:
-    """Paired dimensional metrics are rebuilt from detailed_results.csv; this checks that its
-    scored rows give the run's own results.json CCC and MAE before trusting it."""
-    scored = run.scored()
-    if scored is None:
-        return run.table_problem
-    dimensions = run.labels
-    missing = [f"{d}{s}" for d in dimensions for s in (TRUE_SUFFIX, PRED_SUFFIX)
-               if f"{d}{s}" not in scored.columns]
-    if not dimensions or missing:
-        return (f"{run.name}'s detailed_results.csv has no {', '.join(missing)} column"
-                if missing else f"{run.name}'s results.json names no dimension (labels)")
-    if scored.empty:
-        return f"{run.name} scored no sample"
-    try:
-        truth = dimension_values(scored, dimensions, TRUE_SUFFIX)
-        predicted = predicted_values(run, scored, dimensions)
-    except ValueError as exc:
-        return (f"{run.name}'s detailed_results.csv has a non-numeric value in a scored row "
-                f"({exc}): re-run `emoeval score` on it")
-    recorded = run.results.get("metrics") or {}
-    for j, dimension in enumerate(dimensions):
-        rebuilt = dimension_metrics(truth[:, j], predicted[:, j])
-        for name in ("ccc", "mae"):
-            value = (recorded.get(dimension) or {}).get(name)
-            if value is None and not np.isfinite(rebuilt[name]):
-                continue  # undefined in both (strict JSON writes NaN as null)
-            if value is None or abs(rebuilt[name] - float(value)) > REPRODUCE_TOLERANCE:
-                return (f"{run.name}'s detailed_results.csv does not reproduce the "
-                        f"{dimension} {name} in its results.json ({rebuilt[name]:.4f} vs "
-                        f"{value}): re-run `emoeval score` on it")
-    return None
+def table_problem(run: Run) -> str | None:
+    """Why the run's detailed_results.csv cannot rebuild its metrics, or None."""
+    check = REPRODUCTION_CHECKS.get(run.task)
+    if check is None:
+        return f"compare cannot rebuild {run.task} metrics from detailed_results.csv"
+    return check(run)
 
 
 def reproduction_problem(run: Run) -> str | None:
     """Paired metrics are rebuilt from detailed_results.csv; this checks that it gives the
     run's own results.json metrics before trusting it."""
-    scored = run.scored()
+    scored, problem = run.scored_columns(("label", "prediction"))
     if scored is None:
-        return run.table_problem
-    missing = [c for c in ("label", "prediction") if c not in scored.columns]
-    if missing:
-        return f"{run.name}'s detailed_results.csv has no {' or '.join(missing)} column"
+        return problem
     stray = sorted(set(scored["label"]) - set(run.labels))
     if stray or scored.empty:
         return (f"{run.name}'s detailed_results.csv has true labels outside its label set "
@@ -379,6 +333,11 @@ def reproduction_problem(run: Run) -> str | None:
     return None
 
 
+REPRODUCTION_CHECKS = {**{task: reproduction_problem for task in SINGLE_LABEL_TASKS},
+                       DIMENSIONAL_TASK: dimensional_reproduction_problem,
+                       MULTILABEL_TASK: multilabel_reproduction_problem}
+
+
 def adjust_and_decide(pairs: list[dict[str, Any]], metric: RankMetric) -> None:
     """Holm across all tested pairs (per metric, and for McNemar), then the verdicts."""
     tested = [pair for pair in pairs if pair["tested"]]
@@ -393,18 +352,20 @@ def adjust_and_decide(pairs: list[dict[str, Any]], metric: RankMetric) -> None:
     for mcnemar, p in zip(with_mcnemar, holm([m["p_value"] for m in with_mcnemar])):
         mcnemar["p_holm"] = p
     for pair in pairs:
+        on = (None if pair["n_shared"] is None else
+              count_text(pair["n_shared"], pair["sample_noun"], shared=True))
         if not pair["tested"]:
-            pair["verdict"] = untested(pair["a"], pair["b"], pair["reason"])
+            pair["verdict"] = untested(pair["a"], pair["b"], pair["reason"], on)
             pair["significant"] = None
             continue
         difference = pair["differences"][metric.key]
         if pair["identical"]:
             pair["verdict"] = (f"no detectable difference between {pair['a']} and "
                                f"{pair['b']} on {metric.name}: they made the same prediction "
-                               f"on all {pair['n_shared']:,} shared samples")
+                               f"on all {on}")
         else:
             pair["verdict"] = verdict(pair["a"], pair["b"], difference,
-                                      difference["p_holm"], metric)
+                                      difference["p_holm"], metric, on)
         pair["significant"] = is_win(difference, difference["p_holm"])
 
 
@@ -425,6 +386,7 @@ def dataset_summary(group: DatasetGroup) -> dict[str, Any]:
     return {"name": group.name, "spec": group.spec, "split": group.split,
             "fingerprint": group.runs[0].dataset_fingerprint,
             "labels": union_labels(group), "runs": [run.name for run in group.runs],
+            "sample_noun": sample_noun(group),
             "paired": len(group.runs) > 1, "overlap": sample_overlap(group)}
 
 
@@ -467,6 +429,7 @@ def per_class_f1(groups: list[DatasetGroup]) -> list[dict[str, Any]]:
 def method_notes(metric: RankMetric, n_resamples: int, grid: bool,
                  task: str = "classification") -> dict[str, str]:
     dimensional = task == DIMENSIONAL_TASK
+    multilabel = task == MULTILABEL_TASK
     notes = {
         "pairing": "pairs compare the samples both runs scored (matched by id); a sample one "
                    "run could not score is left out of that pair" +
@@ -480,8 +443,17 @@ def method_notes(metric: RankMetric, n_resamples: int, grid: bool,
                             ("; CCC, Pearson, MAE and RMSE per dimension and their means over "
                              "the dimensions, rebuilt from detailed_results.csv (checked "
                              "against each run's results.json); Spearman is not tested"
-                             if dimensional else ""),
+                             if dimensional else "") +
+                            ("; micro and macro F1 (each run's own decisions) and micro and "
+                             "macro ROC-AUC (its scores), rebuilt from detailed_results.csv "
+                             "(checked against each run's results.json)" if multilabel
+                             else ""),
+        "leaderboard": "each run's metrics and CIs on the samples it scored; when the runs "
+                       "of a dataset scored different samples (or with --common-samples), "
+                       "recomputed from detailed_results.csv on the samples every run scored; "
+                       "each row says on how many",
         "mcnemar": ("not run: " + MCNEMAR_NOT_DIMENSIONAL if dimensional else
+                    "not run: " + MCNEMAR_NOT_MULTILABEL if multilabel else
                     "McNemar on accuracy (exact binomial under 25 discordant samples); it "
                     "treats samples as independent"),
         "holm": "Holm's step-down adjustment across all tested pairs, per metric" +

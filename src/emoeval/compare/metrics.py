@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EmoevalError
-from ..reports.markdown import finite
+from ..reports.format import finite
 
 DEFAULT_RANK_BY = {
     "classification": "balanced_accuracy",

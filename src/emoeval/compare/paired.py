@@ -140,7 +140,7 @@ def paired_bootstrap(y_true, predictions_a, predictions_b, labels, groups=None,
     return results
 
 
-def _percentile_difference(observed_a: float, observed_b: float, differences: np.ndarray,
+def percentile_difference(observed_a: float, observed_b: float, differences: np.ndarray,
                            confidence: float) -> PairedDifference:
     """B - A with the percentile CI and standard error of the finite bootstrap differences
     (a resample can leave a metric undefined, e.g. one speaker with one true value)."""
@@ -231,12 +231,12 @@ def paired_dimensional_bootstrap(y_true, predictions_a, predictions_b,
     results: dict[str, PairedDifference] = {}
     for name in PAIRED_DIMENSIONAL_METRICS:
         for j, dimension in enumerate(dimensions):
-            results[f"{dimension}.{name}"] = _percentile_difference(
+            results[f"{dimension}.{name}"] = percentile_difference(
                 observed["a"][j][name], observed["b"][j][name],
                 resampled["b"][j][name] - resampled["a"][j][name], confidence)
         mean_a = np.mean([resampled["a"][j][name] for j in range(len(dimensions))], axis=0)
         mean_b = np.mean([resampled["b"][j][name] for j in range(len(dimensions))], axis=0)
-        results[name] = _percentile_difference(
+        results[name] = percentile_difference(
             float(np.mean([metrics[name] for metrics in observed["a"]])),
             float(np.mean([metrics[name] for metrics in observed["b"]])),
             mean_b - mean_a, confidence)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..reports.markdown import _table
+from ..reports.format import markdown_table
 from .metrics import finite, short_name
 from .plots import DIFFERENCES_PNG, PER_CLASS_PNG, plot_differences, plot_per_class_f1
 from .verdicts import p_text
@@ -26,6 +26,11 @@ COMPARE_JSON = "compare.json"
 COMPARE_MD = "compare.md"
 COMPARE_HTML = "compare.html"
 CLASSIFICATION_SHOWN = ("accuracy", "balanced_accuracy", "f1_macro")
+#: metrics the leaderboard shows beside the rank metric, per task (others: the first few)
+SHOWN_BY_TASK = {
+    "classification": CLASSIFICATION_SHOWN, "generative": CLASSIFICATION_SHOWN,
+    "multilabel": ("f1_macro", "f1_micro", "roc_auc_micro", "roc_auc_macro"),
+}
 INTEGER_COLUMNS = ("rank", "n_samples", "n_scored", "n_errors", "n_parameters", "size_bytes")
 OTHER_TASK_SHOWN = 4  # metrics shown beside the rank metric for other tasks
 
@@ -114,8 +119,8 @@ def shown_metrics(comparison: Mapping[str, Any]) -> list[str]:
     rank = comparison["rank_by"]
     key = f"mean_{rank['metric']}" if rank.get("mean_over") else rank["metric"]
     row = comparison["leaderboard"][0]
-    if comparison["task"] in ("classification", "generative"):
-        others = [m for m in CLASSIFICATION_SHOWN if m != key]
+    if comparison["task"] in SHOWN_BY_TASK:
+        others = [m for m in SHOWN_BY_TASK[comparison["task"]] if m != key and m in row]
     else:
         others = [c for c in row if c != key and f"{c}_low" in row and not c.endswith(
             ("_low", "_high"))][:OTHER_TASK_SHOWN]
@@ -136,8 +141,9 @@ def report_blocks(comparison: Mapping[str, Any], images: Mapping[str, str]) -> l
     blocks.append(("p", f"{len(comparison['runs'])} runs ({comparison['task']}) on "
                         f"{len(datasets)} dataset{'s' if several else ''}: "
                         + ", ".join(d["name"] for d in datasets) + ". 95% CIs are each run's "
-                        "own bootstrap" + (f" over {' and '.join(u + 's' for u in units)}"
-                                            if units else "") + "."))
+                        "bootstrap" + (f" over {' and '.join(u + 's' for u in units)}"
+                                       if units else "") + ", on the samples its leaderboard "
+                        "row names; each verdict stands on the samples both runs scored."))
     verdicts = [p["verdict"] if not several else f"{p['dataset']}: {p['verdict']}"
                 for p in comparison["pairs"]]
     blocks.append(("h2", "Verdicts"))
@@ -166,20 +172,21 @@ def _leaderboard_blocks(comparison: Mapping[str, Any], several: bool) -> list[tu
     metrics = shown_metrics(comparison)
     header = ["rank", "run", "model"] + (["dataset"] if several else [])
     header += [_metric_title(m, comparison) for m in metrics]
-    header += ["scored / errors", "parameters", "size MB", "samples/s", "latency p50 ms"]
+    header += ["on", "scored / errors", "parameters", "size MB", "samples/s", "latency p50 ms"]
     rows = []
     for row in comparison["leaderboard"]:
         cells = [row["rank"], row["run"], row["model"]] + ([row["dataset"]] if several else [])
         cells += [with_interval(row.get(m), row.get(f"{m}_low"), row.get(f"{m}_high"),
                                 in_points) for m in metrics]
         size = finite(row.get("size_bytes"))
-        cells += [f"{row.get('n_scored')} / {row.get('n_errors')}",
+        cells += [row.get("on") or "", f"{row.get('n_scored')} / {row.get('n_errors')}",
                   short_count(row.get("n_parameters")),
                   "n/a" if size is None else f"{size / 1e6:,.1f}",
                   number_text(row.get("samples_per_s")),
                   number_text(row.get("latency_ms_p50"), 2)]
         rows.append(cells)
-    note = ("Each metric with its run's 95% CI in brackets; sorted by "
+    note = ("Each metric with its run's 95% CI in brackets, on the samples the 'on' column "
+            "names (shared: those every run of the dataset scored); sorted by "
             f"{comparison['rank_by']['name']} within each dataset. Efficiency from each run's "
             "results.json (n/a for `emoeval score` runs).")
     return [("h2", "Leaderboard"), ("table", header, rows, "leaderboard", 4 if several else 3),
@@ -224,19 +231,22 @@ def _pair_blocks(comparison: Mapping[str, Any], images: Mapping[str, str],
     for pair in tested:
         d = pair["differences"][rank["metric"]]
         resampled = _resampled_text(pair)
-        mcnemar = pair["mcnemar"]
+        mcnemar = pair["mcnemar"] or {}
         detectable = 100 * d["detectable"] if in_points else d["detectable"]
         rows.append(([pair["dataset"]] if several else []) + [
             f"{pair['b']} - {pair['a']}", pair["n_shared"], resampled,
             difference_text(d, in_points), p_text(d["p_value"]).lstrip("= "),
             p_text(d["p_holm"]).lstrip("= "), f"{detectable:.1f}" if in_points
-            else f"{detectable:.3f}", f"{mcnemar['a_only']} / {mcnemar['b_only']}",
-            p_text(mcnemar["p_holm"]).lstrip("= ")])
+            else f"{detectable:.3f}",
+            f"{mcnemar['a_only']} / {mcnemar['b_only']}" if mcnemar else "n/a",
+            _p_or_na(mcnemar.get("p_holm"))])
+    no_mcnemar = tested[0].get("mcnemar_reason") if tested[0]["mcnemar"] is None else None
+    note = ("On the samples both runs scored, resampling the same samples (or speakers) for "
+            "both. McNemar counts samples only one of the two gets right"
+            + (f"; not run here: {no_mcnemar}." if no_mcnemar else "."))
     blocks: list[tuple] = [("h2", "Paired tests"),
                            ("table", header, rows, "pairs", 2 if several else 1),
-                           ("p", "On the samples both runs scored, resampling the same "
-                                 "samples (or speakers) for both. McNemar counts samples only "
-                                 "one of the two gets right.")]
+                           ("p", note)]
     if DIFFERENCES_PNG in images:
         blocks.append(("image", DIFFERENCES_PNG, "paired differences with 95% CIs"))
     return blocks
@@ -330,7 +340,7 @@ def markdown(blocks: list[tuple]) -> str:
             header, rows = block[1], block[2]
             text_columns = block[4] if len(block) > 4 else 1
             align = ["l"] * text_columns + ["r"] * (len(header) - text_columns)
-            lines += [_table(header, rows, align), ""]
+            lines += [markdown_table(header, rows, align), ""]
         elif kind == "image":
             lines += [f"![{block[2]}]({block[1]})", ""]
     return "\n".join(lines)

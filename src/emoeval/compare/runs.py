@@ -23,6 +23,8 @@ from ..errors import EmoevalError
 SINGLE_LABEL_TASKS = ("classification", "generative")
 # continuous targets: <D>_true and <D>_pred per dimension D (the run's labels)
 DIMENSIONAL_TASK = "dimensional"
+# labels and predictions are JSON lists, one score_<label> column per label
+MULTILABEL_TASK = "multilabel"
 SAME_DATA_OVERLAP = 0.5
 
 
@@ -71,14 +73,32 @@ class Run:
         return self._table
 
     def scored(self) -> pd.DataFrame | None:
-        """Rows that were scored: no error and a prediction (as the core scores them)."""
+        """Rows that were scored: no error and a prediction (as the core scores them), not
+        of the split thresholds were tuned on (multi-label runs keep those rows beside the
+        reported ones and leave them out of the metrics)."""
         table = self.table()
         if table is None:
             return None
         scored = table["error"] == ""
         if "prediction" in table.columns:
             scored &= table["prediction"] != ""
+        tune_split = (self.results.get("threshold") or {}).get("tune_split")
+        if tune_split and "split" in table.columns:
+            scored &= table["split"] != str(tune_split)
         return table[scored]
+
+    def scored_columns(self, columns: tuple[str, ...]
+                       ) -> tuple[pd.DataFrame | None, str | None]:
+        """The scored rows when the table is readable and has ``columns``, else None and
+        why (the first check of every table a paired test rebuilds metrics from)."""
+        scored = self.scored()
+        if scored is None:
+            return None, self.table_problem
+        missing = [c for c in columns if c not in scored.columns]
+        if missing:
+            return None, (f"{self.name}'s detailed_results.csv has no "
+                          f"{' or '.join(missing)} column")
+        return scored, None
 
     def ids(self) -> set[str]:
         table = self.table()

@@ -98,7 +98,7 @@ def write_ceiling(ceiling: dict[str, Any], out_dir: str, source: str) -> list[st
     """human_ceiling.json and human_ceiling.md in ``out_dir``."""
     import json
 
-    from ..reports.markdown import _table, finite
+    from ..reports.format import finite, markdown_table
 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     json_path = Path(out_dir) / "human_ceiling.json"
@@ -112,7 +112,7 @@ def write_ceiling(ceiling: dict[str, Any], out_dir: str, source: str) -> list[st
     text = "\n".join([
         "# Human ceiling", "", f"Ratings: `{source}` ({ceiling['n_ratings']:,} ratings of "
         f"{ceiling['n_items']:,} items).", "", f"Method: {ceiling['method']}.", "",
-        _table(["Dimension", "CCC", "MAE", "Items", "Pairs"], rows), ""])
+        markdown_table(["Dimension", "CCC", "MAE", "Items", "Pairs"], rows), ""])
     md_path = Path(out_dir) / "human_ceiling.md"
     md_path.write_text(text, encoding="utf-8")
     return [str(json_path), str(md_path)]

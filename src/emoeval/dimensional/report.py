@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from ..reports import REPORT_FILE
-from ..reports.markdown import (
-    DETAILED_CSV,
-    _errors,
-    _run,
-    _table,
-    _title,
-    _warnings,
+from ..reports.format import (
     ci_unit_text,
+    decimal_text,
+    decimal_with_interval,
     finite,
+    markdown_table,
+)
+from ..reports.sections import (
+    DETAILED_CSV,
+    Section,
+    errors_section,
+    render_sections,
+    run_section,
+    slices_section,
+    title_section,
+    warnings_section,
+    write_report,
 )
 
 METRIC_NAMES = (("ccc", "CCC"), ("pearson", "Pearson r"), ("spearman", "Spearman rho"),
@@ -28,21 +36,8 @@ METRIC_NAMES = (("ccc", "CCC"), ("pearson", "Pearson r"), ("spearman", "Spearman
 
 
 def scatter_file(dimension: str) -> str:
+    """The scatter plot's file name for a dimension (characters a path cannot hold replaced)."""
     return "scatter_" + re.sub(r"[^A-Za-z0-9_.-]", "_", dimension) + ".png"
-
-
-def value_text(value: Any, digits: int = 3) -> str:
-    number = finite(value)
-    return "n/a" if number is None else f"{number:.{digits}f}"
-
-
-def with_interval(value: Any, interval: Any) -> str:
-    text = value_text(value)
-    if isinstance(interval, Mapping):
-        low, high = finite(interval.get("low")), finite(interval.get("high"))
-        if low is not None and high is not None:
-            text += f" [{low:.3f}, {high:.3f}]"
-    return text
 
 
 def plot_scatter(results: Mapping[str, Any], out_dir: str) -> list[str]:
@@ -94,20 +89,22 @@ def plot_scatter(results: Mapping[str, Any], out_dir: str) -> list[str]:
     return written
 
 
-def _headline(r: Mapping[str, Any]) -> list[str]:
+def headline_section(r: Mapping[str, Any]) -> list[str]:
+    """CCC, Pearson, Spearman, MAE, RMSE per dimension, with intervals and their unit."""
     metrics, ci = r.get("metrics") or {}, r.get("ci") or {}
     dims = list(r.get("labels") or metrics)
     first = next((ci[d]["ccc"] for d in dims if isinstance(ci.get(d), Mapping)
                   and isinstance(ci[d].get("ccc"), Mapping)), None)
-    rows = [[d, *[with_interval((metrics.get(d) or {}).get(k), (ci.get(d) or {}).get(k))
+    rows = [[d, *[decimal_with_interval((metrics.get(d) or {}).get(k), (ci.get(d) or {}).get(k))
                   for k, _ in METRIC_NAMES]] for d in dims]
     return ["## Headline: concordance per dimension", "",
             f"{r.get('n_scored', 'n/a')} of {r.get('n_samples', 'n/a')} samples scored. "
             f"Brackets: {ci_unit_text(first) or '95% CI'}.", "",
-            _table(["Dimension", *[n for _, n in METRIC_NAMES]], rows), ""]
+            markdown_table(["Dimension", *[n for _, n in METRIC_NAMES]], rows), ""]
 
 
-def _definitions(r: Mapping[str, Any]) -> list[str]:
+def how_to_read_section(r: Mapping[str, Any]) -> list[str]:
+    """What each metric means, the range mapping applied, the model outputs used."""
     mapping = r.get("range_mapping")
     lines = ["## How to read this", "",
              "- **CCC** (concordance correlation coefficient, the headline): "
@@ -131,29 +128,20 @@ def _definitions(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _slices(r: Mapping[str, Any]) -> list[str]:
+def dimensional_slices_section(r: Mapping[str, Any]) -> list[str]:
     """CCC and MAE per dimension within each group of samples (``--slice-by``)."""
     dims = list(r.get("labels") or [])
-    lines: list[str] = []
-    for column, values in (r.get("slices") or {}).items():
-        if not values:
-            continue
-        header = [str(column), "n"] + [f"{d} {name}" for d in dims for name in ("CCC", "MAE")]
-        rows = [[value, m.get("n")] + [value_text(m.get(d, {}).get(key)) for d in dims
-                                       for key in ("ccc", "mae")]
-                for value, m in values.items()]
-        lines += [f"### By {column}", "", _table(header, rows), ""]
-    if not lines:
-        return []
-    return ["## Slices", "", "The same metrics within each group of samples (no confidence "
-            "intervals: small groups give noisy numbers).", "", *lines]
+    return slices_section(
+        r, ["n"] + [f"{d} {name}" for d in dims for name in ("CCC", "MAE")],
+        lambda m: [m.get("n")] + [decimal_text((m.get(d) or {}).get(key)) for d in dims
+                                  for key in ("ccc", "mae")])
 
 
 #: unusable answers quoted in the report (results.json keeps up to 100, the table all)
 ANSWERS_SHOWN = 10
 
 
-def _answers(r: Mapping[str, Any]) -> list[str]:
+def answers_section(r: Mapping[str, Any]) -> list[str]:
     """A text-answer model (llm:): how many answers were usable, what the others were and
     what they counted as."""
     answers = r.get("answers")
@@ -172,30 +160,39 @@ def _answers(r: Mapping[str, Any]) -> list[str]:
              "requests (`error`) are no answer and always left out. Leaving answers out "
              "flatters a model that refuses hard items: read the valid-answer rate beside "
              "the CCC.", "",
-             _table(["Status", "Answers"], [[status, count] for status, count in by_status.items()]),
+             markdown_table(["Status", "Answers"],
+                            [[status, count] for status, count in by_status.items()]),
              ""]
     unusable = answers.get("unusable") or []
     if unusable:
         lines += [f"Unusable answers (first {min(len(unusable), ANSWERS_SHOWN)}; all of them "
                   f"in `{DETAILED_CSV}`):", "",
-                  _table(["Id", "Status", "Why", "Answer"],
-                         [[u.get("id"), u.get("status"), u.get("detail"), u.get("response")]
-                          for u in unusable[:ANSWERS_SHOWN]], align=["l", "l", "l", "l"]),
+                  markdown_table(["Id", "Status", "Why", "Answer"],
+                                 [[u.get("id"), u.get("status"), u.get("detail"),
+                                   u.get("response")] for u in unusable[:ANSWERS_SHOWN]],
+                                 align=["l", "l", "l", "l"]),
                   ""]
     return lines
 
 
+def scatter_plots_section(r: Mapping[str, Any], plots: Sequence[str] = ()) -> list[str]:
+    """``## Prediction against truth``: the scatter plots written (none: no section)."""
+    if not plots:
+        return []
+    names = [os.path.basename(p) for p in plots]
+    return ["## Prediction against truth", "", *[f"![{n}]({n})" for n in names], ""]
+
+
+def dimensional_sections(plots: Sequence[str]) -> list[Section]:
+    """The sections of the dimensional report, in order; ``plots``: the scatter PNGs written."""
+    return [title_section, warnings_section, headline_section, how_to_read_section,
+            partial(scatter_plots_section, plots=plots), dimensional_slices_section,
+            answers_section, errors_section, run_section]
+
+
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
+    """Write report.md and the scatter plots into ``out_dir``; return the paths written."""
     os.makedirs(out_dir, exist_ok=True)
     plots = plot_scatter(results, out_dir)
-    lines = _title(results) + _warnings(results) + _headline(results) + _definitions(results)
-    if plots:
-        lines += ["## Prediction against truth", ""]
-        lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots] + [""]
-    lines += _slices(results) + _answers(results) + _errors(results) + _run(results)
-    report = os.path.join(out_dir, REPORT_FILE)
-    tmp = report + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, report)
+    report = write_report(out_dir, render_sections(results, dimensional_sections(plots)))
     return [report, *plots]

@@ -262,7 +262,7 @@ def headline(part: dict[str, Any]) -> str:
     """The one line the CLI prints: chosen-policy metrics, valid answers, unusable, errors."""
     metrics, ci = part["metrics"], part.get("ci") or {}
 
-    from ..reports.markdown import metric_with_ci
+    from ..reports.format import metric_with_ci
 
     def cell(key: str) -> str:
         return metric_with_ci(metrics[key], ci.get(key))

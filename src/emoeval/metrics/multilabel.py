@@ -231,7 +231,7 @@ def multilabel_summary(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarra
 # --------------------------------------------------------------------------- bootstrap
 
 
-def _row_weights(n_rows: int, group_index: np.ndarray | None, n_resamples: int,
+def row_weights(n_rows: int, group_index: np.ndarray | None, n_resamples: int,
                  rng: np.random.Generator) -> np.ndarray:
     """(R, n_rows) multiplicities: rows resampled, or whole groups (cluster bootstrap)."""
     if group_index is None:
@@ -268,6 +268,38 @@ def _micro_auc_resampled(y_true: np.ndarray, scores: np.ndarray, weights: np.nda
     return out
 
 
+def _micro_f1_resampled(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
+                        ) -> np.ndarray:
+    tp = weights @ (y_true & y_pred).sum(axis=1).astype(np.float64)
+    fp = weights @ (~y_true & y_pred).sum(axis=1).astype(np.float64)
+    fn = weights @ (y_true & ~y_pred).sum(axis=1).astype(np.float64)
+    denominator = 2 * tp + fp + fn
+    return np.where(denominator > 0, 2 * tp / np.where(denominator > 0, denominator, 1), 0.0)
+
+
+def resampled_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None,
+                      weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Macro and micro F1 and, with ``scores``, micro and macro ROC-AUC for each row of
+    ``weights`` (row multiplicities, (R, n_rows)); a row of ones gives the point estimate.
+    A resample in which a label has no positive leaves it out of the macro AUC, as the point
+    estimate does."""
+    y_true = np.asarray(y_true, dtype=bool)
+    y_pred = np.asarray(y_pred, dtype=bool)
+    out = {"f1_macro": _macro_f1_resampled(y_true, y_pred, weights),
+           "f1_micro": _micro_f1_resampled(y_true, y_pred, weights)}
+    if scores is not None:
+        scores = np.asarray(scores, dtype=float)
+        out["roc_auc_micro"] = _micro_auc_resampled(y_true, scores, weights)
+        per_label = np.stack([weighted_auc(scores[:, j], y_true[:, j], weights)
+                              for j in range(y_true.shape[1])], axis=1)
+        defined = ~np.isnan(per_label)
+        with np.errstate(invalid="ignore"):
+            out["roc_auc_macro"] = np.where(
+                defined.any(axis=1),
+                np.nansum(per_label, axis=1) / np.maximum(defined.sum(axis=1), 1), np.nan)
+    return out
+
+
 def bootstrap_multilabel_ci(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None,
                             *, groups: np.ndarray | None = None, unit: str = "speaker",
                             n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95
@@ -299,18 +331,8 @@ def bootstrap_multilabel_ci(y_true: np.ndarray, y_pred: np.ndarray, scores: np.n
         if group_index.max() < 1:
             return without(f"only one {unit}: a cluster bootstrap needs at least two")
     rng = np.random.default_rng(seed)
-    weights = _row_weights(len(y_true), group_index, n_resamples, rng)
-    resampled = {"f1_macro": _macro_f1_resampled(y_true, y_pred, weights)}
-    if scores is not None:
-        scores = np.asarray(scores, dtype=float)
-        resampled["roc_auc_micro"] = _micro_auc_resampled(y_true, scores, weights)
-        per_label = np.stack([weighted_auc(scores[:, j], y_true[:, j], weights)
-                              for j in range(y_true.shape[1])], axis=1)
-        defined = ~np.isnan(per_label)
-        with np.errstate(invalid="ignore"):
-            resampled["roc_auc_macro"] = np.where(
-                defined.any(axis=1),
-                np.nansum(per_label, axis=1) / np.maximum(defined.sum(axis=1), 1), np.nan)
+    weights = row_weights(len(y_true), group_index, n_resamples, rng)
+    resampled = resampled_metrics(y_true, y_pred, scores, weights)
     tail = 100.0 * (1.0 - confidence) / 2.0
     out = {}
     for name in names:

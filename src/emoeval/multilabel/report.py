@@ -8,25 +8,32 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from ..reports import REPORT_FILE
-from ..reports.markdown import (
-    PER_CLASS_PNG,
-    _code,
-    _duration,
-    _efficiency,
-    _errors,
-    _label_mapping,
-    finite,
-    _run,
-    _table,
-    _title,
-    _warnings,
+from ..reports.classification import PER_CLASS_PNG
+from ..reports.format import (
     ci_unit_text,
+    code_span,
+    decimal_text,
+    duration_text,
+    finite,
+    interval_text,
+    markdown_table,
 )
 from ..reports.honesty import class_name, small_class_lines, small_or
 from ..reports.plots import plot_per_class
+from ..reports.sections import (
+    Section,
+    efficiency_section,
+    errors_section,
+    label_mapping_section,
+    render_sections,
+    run_section,
+    title_section,
+    warnings_section,
+    write_report,
+)
 
 THRESHOLDS_FILE = "thresholds.json"
 
@@ -50,23 +57,11 @@ STRATEGY_COLUMNS = (("f1_micro", "micro F1"), ("f1_macro", "macro F1"),
                     ("hamming_loss", "Hamming"))
 
 
-def value_text(value: Any, digits: int = 3) -> str:
-    number = finite(value)
-    return "n/a" if number is None else f"{number:.{digits}f}"
-
-
-def interval_text(interval: Any) -> str:
-    """{"low": 0.861, "high": 0.889} -> "[0.861, 0.889]" (metrics here are 0-1 scores)."""
-    if not isinstance(interval, Mapping):
-        return "n/a"
-    low, high = finite(interval.get("low")), finite(interval.get("high"))
-    return "n/a" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
-
-
-def _headline(r: Mapping[str, Any]) -> list[str]:
+def headline_section(r: Mapping[str, Any]) -> list[str]:
+    """ROC-AUC micro/macro and macro F1 with intervals, the decision rule, the rows scored."""
     m, ci = r.get("metrics") or {}, r.get("ci") or {}
     threshold = r.get("threshold") or {}
-    rows = [[name, value_text(m.get(key)), interval_text(ci.get(key))] for key, name in HEADLINE]
+    rows = [[name, decimal_text(m.get(key)), interval_text(ci.get(key))] for key, name in HEADLINE]
     unit = next((ci_unit_text(ci[k]) for k, _ in HEADLINE if isinstance(ci.get(k), Mapping)),
                 "95% CI")
     splits = ", ".join(r.get("reported_splits") or []) or "all rows"
@@ -74,12 +69,13 @@ def _headline(r: Mapping[str, Any]) -> list[str]:
             f"Decisions: {threshold.get('description') or threshold.get('strategy')}. "
             f"Reported on: {splits}; {r.get('n_scored', 'n/a')} of {r.get('n_samples', 'n/a')} "
             "samples scored.", "",
-            _table(["Metric", "Value", unit], rows), "",
+            markdown_table(["Metric", "Value", unit], rows), "",
             "*Macro F1 depends on the thresholds; AUC does not. Intervals hold the thresholds "
             "fixed.*", ""]
 
 
-def _strategies(r: Mapping[str, Any]) -> list[str]:
+def strategies_section(r: Mapping[str, Any]) -> list[str]:
+    """Every threshold strategy's F1, precision, recall side by side, the chosen one marked."""
     strategies = r.get("strategies")
     if not isinstance(strategies, Mapping) or not strategies:
         return []
@@ -87,12 +83,12 @@ def _strategies(r: Mapping[str, Any]) -> list[str]:
     rows = []
     for name, m in strategies.items():
         label = f"**{name}** (chosen)" if name == chosen else name
-        rows.append([label, *[value_text(m.get(k)) for k, _ in STRATEGY_COLUMNS],
+        rows.append([label, *[decimal_text(m.get(k)) for k, _ in STRATEGY_COLUMNS],
                      m.get("n_never_predicted", "n/a"), m.get("predicted_positives", "n/a")])
     positives = (r.get("positives") or {}).get("actual")
     lines = ["## Threshold strategies, side by side", "",
-             _table(["Strategy", *[n for _, n in STRATEGY_COLUMNS], "labels never predicted",
-                     "predicted positives"], rows), "",
+             markdown_table(["Strategy", *[n for _, n in STRATEGY_COLUMNS],
+                             "labels never predicted", "predicted positives"], rows), "",
              f"Actual positives: {positives if positives is not None else 'n/a'}. "
              "`0.5`: one threshold for every label; `per-class`: each label's threshold "
              "maximises its F1 on the tuning split; `top-k:k`: the k best labels of each "
@@ -103,31 +99,36 @@ def _strategies(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _all_metrics(r: Mapping[str, Any]) -> list[str]:
+def all_metrics_section(r: Mapping[str, Any]) -> list[str]:
+    """Every metric of the chosen strategy, and on the labels the model can predict."""
     m = r.get("metrics") or {}
-    rows = [[name, value_text(m.get(key))] for key, name in ALL_METRICS if key in m]
-    lines = ["## All metrics (chosen strategy)", "", _table(["Metric", "Value"], rows), ""]
+    rows = [[name, decimal_text(m.get(key))] for key, name in ALL_METRICS if key in m]
+    lines = ["## All metrics (chosen strategy)", "", markdown_table(["Metric", "Value"], rows), ""]
     shared = r.get("metrics_shared_labels")
     if isinstance(shared, Mapping):
-        rows = [[name, value_text(shared.get(key))] for key, name in ALL_METRICS if key in shared]
-        lines += ["On the labels the model can predict:", "", _table(["Metric", "Value"], rows),
-                  ""]
+        rows = [[name, decimal_text(shared.get(key))]
+                for key, name in ALL_METRICS if key in shared]
+        lines += ["On the labels the model can predict:", "",
+                  markdown_table(["Metric", "Value"], rows), ""]
     return lines
 
 
-def _positives(r: Mapping[str, Any]) -> list[str]:
+def positives_section(r: Mapping[str, Any]) -> list[str]:
+    """Predicted against actual positive labels, in total and per sample."""
     p = r.get("positives")
     if not isinstance(p, Mapping):
         return []
     rows = [["Actual positives", p.get("actual")], ["Predicted positives", p.get("predicted")],
-            ["Predicted / actual", value_text(p.get("predicted_over_actual"), 2)],
-            ["Labels per sample, actual", value_text(p.get("actual_per_sample"), 2)],
-            ["Labels per sample, predicted", value_text(p.get("predicted_per_sample"), 2)],
+            ["Predicted / actual", decimal_text(p.get("predicted_over_actual"), 2)],
+            ["Labels per sample, actual", decimal_text(p.get("actual_per_sample"), 2)],
+            ["Labels per sample, predicted", decimal_text(p.get("predicted_per_sample"), 2)],
             ["Samples with no predicted label", p.get("samples_without_prediction")]]
-    return ["## Predicted against actual positives", "", _table(["Count", "Value"], rows), ""]
+    return ["## Predicted against actual positives", "",
+            markdown_table(["Count", "Value"], rows), ""]
 
 
-def _per_label(r: Mapping[str, Any], plotted: bool) -> list[str]:
+def per_label_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:
+    """Threshold, P/R/F1, AUC, AP, support per label; best, worst, never predicted."""
     per_class = r.get("per_class")
     if not isinstance(per_class, Mapping) or not per_class:
         return []
@@ -135,19 +136,20 @@ def _per_label(r: Mapping[str, Any], plotted: bool) -> list[str]:
     rows = []
     for label in order:
         c = per_class[label]
-        rows.append([class_name(r, label), value_text(c.get("threshold")), value_text(c.get("precision")),
-                     value_text(c.get("recall")), value_text(c.get("f1")),
-                     value_text(c.get("roc_auc")), value_text(c.get("average_precision")),
+        rows.append([class_name(r, label), decimal_text(c.get("threshold")),
+                     decimal_text(c.get("precision")),
+                     decimal_text(c.get("recall")), decimal_text(c.get("f1")),
+                     decimal_text(c.get("roc_auc")), decimal_text(c.get("average_precision")),
                      c.get("support"), c.get("predicted")])
     lines = ["## Per label", "",
-             _table(["Label", "Threshold", "Precision", "Recall", "F1", "ROC-AUC", "AP",
+             markdown_table(["Label", "Threshold", "Precision", "Recall", "F1", "ROC-AUC", "AP",
                      "Support", "Predicted"], rows), ""]
     if plotted:
         lines += [f"![Per-label precision, recall and F1]({PER_CLASS_PNG})", ""]
 
     def names(key: str) -> str:
         values = r.get(key) or []
-        return ", ".join(f"{l} ({value_text(per_class.get(l, {}).get('f1'))})"
+        return ", ".join(f"{l} ({decimal_text(per_class.get(l, {}).get('f1'))})"
                          for l in values) or "none"
 
     lines += [f"- Best five by F1: {names('best_labels')}",
@@ -159,52 +161,63 @@ def _per_label(r: Mapping[str, Any], plotted: bool) -> list[str]:
     return lines + [""]
 
 
-def _thresholds(r: Mapping[str, Any]) -> list[str]:
+def thresholds_section(r: Mapping[str, Any]) -> list[str]:
+    """The strategy, tuning split, target precision and per-label notes."""
     t = r.get("threshold")
     if not isinstance(t, Mapping):
         return []
-    lines = ["## Thresholds", "", f"- Strategy: {_code(t.get('strategy'))}"]
+    lines = ["## Thresholds", "", f"- Strategy: {code_span(t.get('strategy'))}"]
     if t.get("tune_split"):
-        lines.append(f"- Tuning split: {_code(t['tune_split'])} ({t.get('n_tune', 0)} samples "
+        lines.append(f"- Tuning split: {code_span(t['tune_split'])} ({t.get('n_tune', 0)} samples "
                      "scored; never part of the reported figures)")
     if t.get("target_precision") is not None:
         lines.append(f"- Target precision: {t['target_precision']}")
     for label, note in (t.get("notes") or {}).items():
         lines.append(f"- {label}: {note}")
     lines += small_class_lines(t)
-    lines += [f"- Saved in {_code(THRESHOLDS_FILE)}", ""]
+    lines += [f"- Saved in {code_span(THRESHOLDS_FILE)}", ""]
     return lines
 
 
-def _slices(r: Mapping[str, Any]) -> list[str]:
+def slices_by_column_section(r: Mapping[str, Any]) -> list[str]:
+    """Micro/macro F1 and subset accuracy per group of each ``--slice-by`` column."""
     slices = r.get("slices")
     if not isinstance(slices, Mapping) or not slices:
         return []
     lines = []
     for column, values in slices.items():
-        rows = [[v, m.get("n"), small_or(m, value_text(m.get("f1_micro"))),
-                 small_or(m, value_text(m.get("f1_macro"))),
-                 small_or(m, value_text(m.get("subset_accuracy")))] for v, m in values.items()]
+        rows = [[v, m.get("n"), small_or(m, decimal_text(m.get("f1_micro"))),
+                 small_or(m, decimal_text(m.get("f1_macro"))),
+                 small_or(m, decimal_text(m.get("subset_accuracy")))] for v, m in values.items()]
         lines += [f"## By {column}", "",
-                  _table([column, "n", "micro F1", "macro F1", "subset acc."], rows), ""]
+                  markdown_table([column, "n", "micro F1", "macro F1", "subset acc."], rows), ""]
     return lines
 
 
-def _training(r: Mapping[str, Any]) -> list[str]:
+def training_section(r: Mapping[str, Any]) -> list[str]:
+    """The probe's training time, when the model is a trained probe."""
     eff = r.get("efficiency")
     if not isinstance(eff, Mapping) or finite(eff.get("training_s")) is None:
         return []
-    return [f"Training time: {_duration(eff['training_s'])} (head fitting and embedding, "
+    return [f"Training time: {duration_text(eff['training_s'])} (head fitting and embedding, "
             "from the probe's record).", ""]
 
 
+def multilabel_sections(plotted: bool) -> list[Section]:
+    """The sections of the multi-label report, in order; ``plotted``: whether the per-label
+    plot was written."""
+    return [
+        partial(title_section, heading="Multi-label report"), warnings_section,
+        headline_section, strategies_section, all_metrics_section, positives_section,
+        partial(per_label_section, plotted=plotted), thresholds_section,
+        slices_by_column_section, label_mapping_section, errors_section, efficiency_section,
+        training_section, run_section,
+    ]
+
+
 def render_markdown(r: Mapping[str, Any], plotted: bool) -> str:
-    title = _title(r)
-    title[0] = title[0].replace("Emotion recognition report", "Multi-label report")
-    sections = [title, _warnings(r), _headline(r), _strategies(r), _all_metrics(r),
-                _positives(r), _per_label(r, plotted), _thresholds(r), _slices(r),
-                _label_mapping(r), _errors(r), _efficiency(r), _training(r), _run(r)]
-    return "\n".join(line for section in sections for line in section).rstrip() + "\n"
+    """The multi-label report as Markdown text."""
+    return render_sections(r, multilabel_sections(plotted))
 
 
 def thresholds_record(r: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,13 +228,6 @@ def thresholds_record(r: Mapping[str, Any]) -> dict[str, Any]:
             "notes": t.get("notes") or {}}
 
 
-def _write(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     """Write ``report.md``, ``per_class_metrics.png`` and ``thresholds.json``; return paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -229,8 +235,7 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     plot_path = plot_per_class(results, os.path.join(out_dir, PER_CLASS_PNG))
     if plot_path:
         written.append(plot_path)
-    report = os.path.join(out_dir, REPORT_FILE)
-    _write(report, render_markdown(results, plotted=plot_path is not None))
-    thresholds = os.path.join(out_dir, THRESHOLDS_FILE)
-    _write(thresholds, json.dumps(thresholds_record(results), indent=2) + "\n")
+    report = write_report(out_dir, render_markdown(results, plotted=plot_path is not None))
+    thresholds = write_report(out_dir, json.dumps(thresholds_record(results), indent=2) + "\n",
+                              THRESHOLDS_FILE)
     return [report, thresholds, *written]

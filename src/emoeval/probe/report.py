@@ -6,7 +6,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..reports.markdown import _code, _duration, _params, _table
+from ..reports.format import (
+    code_span,
+    duration_text,
+    markdown_table,
+    megabytes_text,
+    parameters_text,
+)
 
 FOLD_NAMES = {"balanced_accuracy": "UA (balanced accuracy)", "accuracy": "WA (accuracy)",
               "f1_macro": "macro F1", "roc_auc_micro": "micro ROC-AUC",
@@ -37,14 +43,14 @@ def efficiency_rows(record: dict[str, Any]) -> list[list[str]]:
     n_backbone = b.get("backbone_n_parameters")
     size = b.get("backbone_size_bytes")
     head_size = h.get("size_bytes")
-    return [["Parameters, backbone (frozen)", _params(n_backbone)],
-            ["Parameters, head (trained)", _params(h.get("n_parameters"))],
-            ["Size on disk, backbone", "n/a" if size is None else f"{size / 1e6:,.1f} MB"],
+    return [["Parameters, backbone (frozen)", parameters_text(n_backbone)],
+            ["Parameters, head (trained)", parameters_text(h.get("n_parameters"))],
+            ["Size on disk, backbone", megabytes_text(size)],
             ["Size on disk, head", "n/a" if head_size is None else f"{head_size / 1e3:,.1f} kB"],
-            ["Training time (embedding + fitting)", _duration(t.get("training_s"))],
-            ["of which embedding", f"{_duration(t.get('embedding_s'))} ({t.get('n_embedded')} "
+            ["Training time (embedding + fitting)", duration_text(t.get("training_s"))],
+            ["of which embedding", f"{duration_text(t.get('embedding_s'))} ({t.get('n_embedded')} "
              f"computed, {t.get('n_from_cache')} from the cache)"],
-            ["of which head fitting", _duration(t.get("fit_s"))],
+            ["of which head fitting", duration_text(t.get("fit_s"))],
             ["Embedding throughput", "n/a" if t.get("embedding_samples_per_s") is None
              else f"{t['embedding_samples_per_s']:,.1f} samples/s"]]
 
@@ -71,7 +77,7 @@ def tuning_lines(record: dict[str, Any]) -> list[str]:
         metric = TUNED_BY[task]
         lines += [f"Regularisation chosen on the tuning split ({record['data']['tune_split']}) "
                   f"by {metric}:", "",
-                  _table(["alpha" if dimensional else "C", metric],
+                  markdown_table(["alpha" if dimensional else "C", metric],
                          [[value, _value(score)]
                           for value, score in h[f"{strength}_search"].items()]), ""]
     tuned = record.get("tune_metrics")
@@ -81,14 +87,14 @@ def tuning_lines(record: dict[str, Any]) -> list[str]:
         dims = record["labels"]
         lines += [f"On the tuning split ({record['data']['tune_split']}, "
                   f"{record['data']['n_tune']} samples), mean CCC {_value(tuned['ccc_mean'])}:",
-                  "", _table(["Dimension", *[heading for _, heading in DIMENSION_COLUMNS]],
+                  "", markdown_table(["Dimension", *[heading for _, heading in DIMENSION_COLUMNS]],
                              [[dim, *[_value(tuned.get(f"{key}_{dim}"))
                                       for key, _ in DIMENSION_COLUMNS]] for dim in dims]),
                   "", "CCC: Lin's concordance correlation (population moments); see "
                   "`emoeval.metrics.dimensional`.", ""]
         return lines
     return lines + ["On the tuning split (threshold 0.5 for F1):", "",
-                    _table(["Metric", "Value"], [[FOLD_NAMES.get(k, k), _value(v)]
+                    markdown_table(["Metric", "Value"], [[FOLD_NAMES.get(k, k), _value(v)]
                                                  for k, v in tuned.items()]), ""]
 
 
@@ -96,13 +102,13 @@ def render_train_report(record: dict[str, Any]) -> str:
     b, h, d = record["backbone"], record["head"], record["data"]
     dims = record["labels"] if record["task"] == "dimensional" else []
     lines = [f"# Probe: {h['kind']} on {b['spec']}", "",
-             f"- Backbone: {_code(b['spec'])}, layer {_code(b.get('layer'))}, pooling "
-             f"{b.get('pooling')}, fingerprint {_code(b['fingerprint'])}",
+             f"- Backbone: {code_span(b['spec'])}, layer {code_span(b.get('layer'))}, pooling "
+             f"{b.get('pooling')}, fingerprint {code_span(b['fingerprint'])}",
              head_line(h),
              f"- Task: {record['task']}, {len(record['labels'])} "
              f"{'dimensions' if dims else 'labels'}: " + ", ".join(record["labels"]),
-             f"- Data: {_code(d['dataset'])}, trained on split {d.get('train_split') or 'all rows'}"
-             f" ({d['n_train']} samples)"
+             f"- Data: {code_span(d['dataset'])}, trained on split "
+             f"{d.get('train_split') or 'all rows'} ({d['n_train']} samples)"
              + (f", tuned on {d['tune_split']} ({d['n_tune']} samples)" if d.get("tune_split")
                 else ""),
              ""]
@@ -115,18 +121,21 @@ def render_train_report(record: dict[str, Any]) -> str:
         names = list(cv["summary"])
         rows = [[metric_name(n, dims), _value(s["mean"]), _value(s["std"]), _value(s["min"]),
                  _value(s["max"]), _value(cv["pooled"].get(n))] for n, s in cv["summary"].items()]
-        lines += [_table(["Metric", "mean", "std over folds", "min", "max", "pooled"], rows), "",
-                  _table(["Fold", "train", "held out", *[metric_name(n, dims) for n in names]],
-                         [[f["fold"], f["n_train"], f["n_test"], *[_value(f[n]) for n in names]]
-                          for f in cv["folds"]]), "",
+        lines += [markdown_table(["Metric", "mean", "std over folds", "min", "max", "pooled"],
+                                 rows), "",
+                  markdown_table(["Fold", "train", "held out",
+                                  *[metric_name(n, dims) for n in names]],
+                                 [[f["fold"], f["n_train"], f["n_test"],
+                                   *[_value(f[n]) for n in names]] for f in cv["folds"]]), "",
                   "Out-of-fold predictions: `cv_predictions.csv` (rescore with `emoeval score"
                   + (" --task dimensional`)." if dims else "`)."),
                   ""]
-    lines += ["## Efficiency", "", _table(["Measure", "Value"], efficiency_rows(record)), ""]
+    lines += ["## Efficiency", "", markdown_table(["Measure", "Value"], efficiency_rows(record)),
+              ""]
     if d.get("n_errors"):
         lines += ["## Errors", "", f"{d['n_errors']} samples could not be embedded"
                   + (" or have no usable target" if dims else "") + " and were left out:", ""]
-        lines += [f"- {_code(e['id'])}: {e['error']}" for e in d.get("errors", [])] + [""]
+        lines += [f"- {code_span(e['id'])}: {e['error']}" for e in d.get("errors", [])] + [""]
     if record.get("command"):
         lines += ["Command:", "", "```", record["command"], "```", ""]
     return "\n".join(lines).rstrip() + "\n"

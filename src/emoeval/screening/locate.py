@@ -18,6 +18,10 @@ from ..registry import MODEL_ADAPTERS, parse_spec
 
 NOT_FOUND = "not_found"
 UNREACHABLE = "unreachable"
+#: Hub HTTP answers that say "not now" rather than "no such model"
+RETRY_LATER_STATUSES = {401: "login required: the repo is private, or does not exist",
+                        403: "access refused: gated, or the token lacks rights",
+                        429: "rate-limited"}
 NEEDS_CUSTOM_LOADER = "needs_custom_loader"
 LOAD_ERROR = "load_error"
 
@@ -107,16 +111,21 @@ def hub_failure(exc: BaseException, repo_id: str) -> Failure:
     from huggingface_hub import errors
 
     text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    # the Hub did not say no to the model itself: a login, an accepted licence or a
+    # quieter moment may change the answer, so the candidate is screened again later
+    if isinstance(status, int) and status in RETRY_LATER_STATUSES:
+        return Failure(UNREACHABLE, f"the Hub answered {status} "
+                       f"({RETRY_LATER_STATUSES[status]}) for {repo_id}; retry later ({text})")
     if isinstance(exc, errors.GatedRepoError):
-        return Failure(LOAD_ERROR, f"{repo_id} is gated: accept its terms on the Hub and log "
-                       f"in (huggingface-cli login) ({text})")
+        return Failure(UNREACHABLE, f"{repo_id} is gated: accept its terms on the Hub, log in "
+                       f"(huggingface-cli login) and screen it again ({text})")
     if isinstance(exc, (errors.RepositoryNotFoundError, errors.HFValidationError)):
         return Failure(NOT_FOUND, f"{repo_id} is not a repository on the Hugging Face Hub (nor "
                        f"a local folder): {text}")
     if isinstance(exc, errors.OfflineModeIsEnabled) or network_error(exc):
         return Failure(UNREACHABLE, f"cannot reach the Hugging Face Hub to check {repo_id} and "
                        f"it is not in the local cache ({text}); rerun with network")
-    status = getattr(getattr(exc, "response", None), "status_code", None)
     if isinstance(status, int) and status >= 500:
         return Failure(UNREACHABLE, f"the Hub answered {status} for {repo_id}; retry later")
     return Failure(LOAD_ERROR, f"the Hub refused {repo_id}: {text}")

@@ -193,7 +193,13 @@ def probe_metrics(probe: Probe, store: PredictionStore, model_labels: list[str],
         warnings.append("the model cannot predict the probe labels "
                         + ", ".join(mapping.unpredictable_dataset_labels)
                         + ": those probe samples count as misses")
+    n_correct = int((table["label"].astype(str) == table["prediction"].astype(str)).sum())
     return {
+        # the counts the chance test (verdict.chance_test) reads
+        "n_correct": n_correct,
+        "n_labelled": int(len(table)),
+        "majority_rate": max(truth.values()) / len(table) if len(table) else None,
+        "n_classes": len(probe.labels),
         "accuracy": summary["metrics"]["accuracy"],
         "balanced_accuracy": summary["metrics"]["balanced_accuracy"],
         "f1_macro": summary["metrics"]["f1_macro"],

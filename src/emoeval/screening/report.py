@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .verdict import GROUPS
+from .verdict import GROUPS, chance_text
 
 
 def human_bytes(value: int | None) -> str:
@@ -65,6 +65,10 @@ def probe_lines(evidence: dict[str, Any]) -> list[str]:
         lines.append(f"- Accuracy {percent(probe['accuracy'])}, balanced accuracy "
                      f"{percent(probe['balanced_accuracy'])}, macro F1 "
                      f"{percent(probe.get('f1_macro'))}")
+        test = evidence.get("chance")
+        if test:
+            lines.append(f"- Against chance: {chance_text(test)}; usable needs p < "
+                         f"{test['alpha']:g}")
         mapping = (probe.get("label_mapping") or {}).get("model_to_dataset") or {}
         lines.append("- Model labels onto probe labels: " + ", ".join(
             f"{m} -> {d or '(none)'}" for m, d in mapping.items()))
@@ -152,5 +156,13 @@ def render_markdown(entries: list[dict[str, Any]], context: dict[str, Any]) -> s
     pool = [e for e in entries if e["recommendation"] == "keep"]
     lines += [f"## Final pool ({len(pool)} of {len(entries)})", ""]
     lines += [pool_line(i, e) for i, e in enumerate(pool, 1)] or ["No candidate is usable."]
-    lines += ["", "`candidates.usable.yaml` lists the pool for `emoeval evaluate --models`.", ""]
+    lines += ["", "`candidates.usable.yaml` lists the pool for `emoeval evaluate --models`: "
+              "models that load, name emotions, do not collapse and beat the probe's "
+              "majority-class rate (or were not probed)."]
+    retry = [e for e in entries if e["recommendation"] == "retry"]
+    if retry:
+        lines += [f"`candidates.retry.yaml` lists the {len(retry)} candidates the Hub could "
+                  "not be asked about (offline, refused, rate-limited): screen it again "
+                  "later."]
+    lines.append("")
     return "\n".join(lines)

@@ -25,11 +25,13 @@ from ..registry import MODEL_ADAPTERS, parse_spec
 from .candidates import Candidate, model_slug, read_candidates, write_candidates
 from .pool import WorkerJob, WorkerOutcome, default_jobs, memory_estimate, run_workers
 from .probe import Probe, build_probe
-from .verdict import NEXT_STEP, decide
+from .verdict import NEXT_STEP, chance_test, decide
 
 SCREENING_JSON = "screening.json"
 SCREENING_MD = "screening.md"
 USABLE_YAML = "candidates.usable.yaml"
+#: candidates whose verdict may change on another try (the Hub unreachable, refused or busy)
+RETRY_YAML = "candidates.retry.yaml"
 CANDIDATES_DIR = "candidates"
 #: findings that may change on the next run: never reused
 NOT_SETTLED = ("unreachable",)
@@ -165,6 +167,7 @@ def build_entry(candidate: Candidate, slug: str, result: dict[str, Any],
     evidence["failure"] = result.get("failure")
     evidence["worker_warnings"] = list(result.get("warnings") or [])
     evidence["worker"] = worker
+    evidence["chance"] = chance_test(evidence.get("probe"))
     verdict = decide(evidence, timed_out=worker["timed_out"], timeout_s=worker["timeout_s"],
                      stage_doing=NEXT_STEP.get(worker.get("stage", "started"), "starting"))
     return {"spec": candidate.spec, "slug": slug, "status": verdict.status,
@@ -284,9 +287,17 @@ def write_outputs(out: str, entries: list[dict[str, Any]], candidates: list[Cand
     write_json(os.path.join(out, SCREENING_JSON), entries)
     with open(os.path.join(out, SCREENING_MD), "w", encoding="utf-8") as f:
         f.write(render_markdown(entries, context))
-    kept = [(c, e) for c, e in zip(candidates, entries) if e["recommendation"] == "keep"]
-    write_candidates(
-        os.path.join(out, USABLE_YAML), [c for c, _ in kept],
-        comments=[f"{e['status']}: {e['reason']}" for _, e in kept],
-        header=(f"written by emoeval screen from {context['candidates_file']}: "
-                f"{len(kept)} of {len(entries)} candidates kept (see screening.md)"))
+    for name, recommendation, what in ((USABLE_YAML, "keep", "kept"),
+                                       (RETRY_YAML, "retry", "to screen again later")):
+        chosen = [(c, e) for c, e in zip(candidates, entries)
+                  if e["recommendation"] == recommendation]
+        path = os.path.join(out, name)
+        if not chosen and recommendation == "retry":
+            if os.path.exists(path):
+                os.remove(path)  # stale from an earlier screening
+            continue
+        write_candidates(
+            path, [c for c, _ in chosen],
+            comments=[f"{e['status']}: {e['reason']}" for _, e in chosen],
+            header=(f"written by emoeval screen from {context['candidates_file']}: "
+                    f"{len(chosen)} of {len(entries)} candidates {what} (see screening.md)"))

@@ -15,15 +15,21 @@ from ..dimensional.names import dimension_family
 from ..scoring import COLLAPSE_SHARE
 
 STATUS_ORDER = ("not_found", "unreachable", "needs_custom_loader", "load_error", "timeout",
-                "wrong_task", "no_emotion_labels", "degenerate", "unprobed", "usable")
-RECOMMENDATIONS = {"needs_custom_loader": "needs loader", "unprobed": "keep", "usable": "keep"}
+                "wrong_task", "no_emotion_labels", "degenerate", "unprobed", "chance_level",
+                "usable")
+#: unreachable is a fact about the network, not the model: screen it again later
+RECOMMENDATIONS = {"unreachable": "retry", "needs_custom_loader": "needs loader",
+                   "unprobed": "keep", "usable": "keep"}
 #: screening.md sections, in the order of the hand-written log they replace
 GROUPS = {
     "Usable": ("usable", "unprobed"),
-    "Wrong task or collapsed": ("wrong_task", "degenerate"),
-    "Cannot load": ("not_found", "unreachable", "needs_custom_loader", "load_error", "timeout"),
+    "Wrong task or collapsed": ("wrong_task", "degenerate", "chance_level"),
+    "Retry later": ("unreachable",),
+    "Cannot load": ("not_found", "needs_custom_loader", "load_error", "timeout"),
     "Not emotion models": ("no_emotion_labels",),
 }
+#: usable must beat always answering the probe's majority class: one-sided exact binomial
+CHANCE_ALPHA = 0.05
 #: what a worker is doing after it recorded a stage (said when it is stopped or dies)
 NEXT_STEP = {"started": "locating the model", "located": "loading the model",
              "loaded": "inspecting the model", "inspected": "probing",
@@ -154,14 +160,66 @@ def degenerate_check(evidence: dict, context: dict) -> str | None:
     share, label = probe.get("top_share") or 0.0, probe.get("top_label")
     truth_share = probe.get("truth_top_share") or 0.0
     if share >= COLLAPSE_SHARE and truth_share < COLLAPSE_SHARE:
-        return (f"{100 * share:.0f}% of the {n} probe predictions are {label!r}: the model "
-                "has collapsed to one class")
+        return (f"{100 * share:.0f}% of the {n} probe predictions are "
+                f"{mapped_label(label, evidence)}: the model has collapsed to one class")
     spread = probe.get("top_probability") or {}
     if not probe.get("hard_labels") and spread.get("std") is not None \
             and spread["std"] < MIN_TOP_PROBABILITY_STD:
         return (f"its top probability hardly varies (mean {spread['mean']:.3f}, std "
                 f"{spread['std']:.4f} over {n} probe samples): its output ignores the input")
     return None
+
+
+def mapped_label(label: str | None, evidence: dict) -> str:
+    """The label as the probe data names it (the label map applied), the model's own name
+    beside it when they differ: ``'neutral' (model label LABEL_2)``."""
+    probe = evidence.get("probe") or {}
+    to_probe = (probe.get("label_mapping") or {}).get("model_to_dataset") or {}
+    mapped = to_probe.get(label) or (evidence.get("label_emotions") or {}).get(label)
+    if not mapped or mapped == label:
+        return repr(label)
+    return f"{mapped!r} (model label {label})"
+
+
+def chance_test(probe: dict | None) -> dict[str, Any] | None:
+    """Accuracy on the labelled probe against always answering its majority class: a
+    one-sided exact binomial test (scipy), and balanced accuracy beside 1/k (not tested).
+    None when the probe had no labels. Older evidence without counts is read from its
+    accuracy and truth distribution."""
+    from scipy.stats import binomtest
+
+    probe = probe or {}
+    if probe.get("accuracy") is None:
+        return None
+    truth = probe.get("truth_distribution") or {}
+    n = int(probe.get("n_labelled") or sum(truth.values()) or probe.get("n_scored") or 0)
+    majority = probe.get("majority_rate", probe.get("truth_top_share"))
+    if n == 0 or majority is None:
+        return None
+    k = probe.get("n_correct")
+    k = int(round(probe["accuracy"] * n)) if k is None else int(k)
+    n_classes = int(probe.get("n_classes") or len(truth) or 0)
+    return {"n_correct": k, "n": n, "majority_rate": float(majority),
+            "p_value": float(binomtest(k, n, p=float(majority), alternative="greater").pvalue),
+            "alpha": CHANCE_ALPHA, "balanced_accuracy": probe.get("balanced_accuracy"),
+            "balanced_accuracy_chance": 1.0 / n_classes if n_classes else None}
+
+
+def chance_text(test: dict[str, Any]) -> str:
+    ua = test.get("balanced_accuracy")
+    chance = test.get("balanced_accuracy_chance")
+    beside = (f"; balanced accuracy {100 * ua:.1f}% against 1/k = {100 * chance:.1f}% (not "
+              "tested)" if ua is not None and chance else "")
+    return (f"{test['n_correct']} of {test['n']} probe samples right against a majority-class "
+            f"rate of {100 * test['majority_rate']:.1f}% (one-sided exact binomial p = "
+            f"{test['p_value']:.3g}){beside}")
+
+
+def chance_level_check(evidence: dict, context: dict) -> str | None:
+    test = chance_test(evidence.get("probe"))
+    if test is None or test["p_value"] < CHANCE_ALPHA:
+        return None
+    return f"not better than chance on the probe: {chance_text(test)}, needs p < {CHANCE_ALPHA:g}"
 
 
 def unprobed_check(evidence: dict, context: dict) -> str | None:
@@ -177,10 +235,14 @@ def unprobed_check(evidence: dict, context: dict) -> str | None:
 def usable_check(evidence: dict, context: dict) -> str:
     probe = evidence.get("probe") or {}
     parts = [f"{len(probe.get('distribution') or {})} labels predicted on {probe['n_scored']} "
-             f"probe samples (top {probe.get('top_label')!r} {100 * probe['top_share']:.0f}%)"]
+             f"probe samples (top {mapped_label(probe.get('top_label'), evidence)} "
+             f"{100 * probe['top_share']:.0f}%)"]
     if probe.get("accuracy") is not None:
         parts.append(f"accuracy {100 * probe['accuracy']:.1f}%, balanced accuracy "
                      f"{100 * probe['balanced_accuracy']:.1f}%")
+    test = chance_test(probe)
+    parts.append(f"beats chance: {chance_text(test)}" if test else
+                 "not tested against chance: the probe data has no labels")
     return "emotion classifier; " + "; ".join(parts)
 
 
@@ -194,6 +256,7 @@ CHECKS: dict[str, Callable[[dict, dict], str | None]] = {
     "no_emotion_labels": emotion_labels_check,
     "degenerate": degenerate_check,
     "unprobed": unprobed_check,
+    "chance_level": chance_level_check,
     "usable": usable_check,
 }
 

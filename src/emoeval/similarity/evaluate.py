@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import EmoevalError
 from ..http import ClientOptions
 from ..metrics.similarity import BINARY_LABELS, binary_metrics, roc_auc, roc_auc_ci
+from ..metrics.resampling import Resampling, check_ci_unit, resolve_ci_unit
 from ..metrics.stats import bootstrap_ci
 from ..metrics.thresholds import best_threshold, parse_threshold
 from ..store import PredictionStore
@@ -63,6 +64,8 @@ class SimilarityConfig:
     human_summary: str | None = None
     seed: int = 0
     n_resamples: int = 1000
+    #: what intervals resample: auto (speaker, else audio clip) | sample | <column>
+    ci_unit: str = "auto"
     command: str = ""
 
 
@@ -113,6 +116,8 @@ def select_items(cfg: SimilarityConfig) -> list[Item]:
     check_template(cfg.prompt_template)
     items = read_items(cfg.items, cfg.prompt_template)
     columns = list(items[0].columns)
+    # before any scoring: a --ci-unit naming no item column is a one-line error
+    check_ci_unit(cfg.ci_unit, [*columns, "stem"])
     items = filter_items(items, min_raters=cfg.min_raters, exclude_flagged=cfg.exclude_flagged,
                          unanimous_only=cfg.unanimous_only, columns=columns)
     if not items:
@@ -196,23 +201,28 @@ def decide_threshold(table: pd.DataFrame, spec: str | None) -> tuple[pd.Series, 
                                         binary_metrics(truth, dev_pred)["balanced_accuracy"]}})
 
 
-def cluster_column(table: pd.DataFrame) -> tuple[str, str]:
-    """Bootstrap unit: the speaker when the items name one, else the audio clip."""
-    if "speaker" in table.columns and table["speaker"].astype(str).str.strip().ne("").all():
-        return "speaker", "speaker"
-    return "stem", "audio clip"
+#: ``--ci-unit auto``: the speaker when every item names one, else the audio clip (the
+#: items of one clip share its audio, so they are not independent)
+AUTO_UNITS = {"speaker": "speaker", "stem": "audio clip"}
+
+
+def resampling_of(rows: pd.DataFrame, ci_unit: str = "auto") -> Resampling:
+    """What the intervals of ``rows`` resample (see :mod:`emoeval.metrics.resampling`)."""
+    if "speaker" in rows.columns:  # a blank speaker is an unknown one, not a shared one
+        rows = rows.assign(speaker=rows["speaker"].map(
+            lambda v: None if v is None or not str(v).strip() or str(v) == "nan" else v))
+    return resolve_ci_unit(rows, ci_unit, auto_units=AUTO_UNITS)
 
 
 def metric_block(rows: pd.DataFrame, *, seed: int, n_resamples: int,
-                 with_ci: bool) -> dict[str, Any]:
+                 with_ci: bool, ci_unit: str = "auto") -> dict[str, Any]:
     truth = rows["majority_present_binary"].astype(int).to_numpy()
     predicted = rows["pred_present"].astype(int).to_numpy()
     scores = rows["similarity"].to_numpy(dtype=float)
     block: dict[str, Any] = binary_metrics(truth, predicted)
     block["roc_auc"] = roc_auc(truth, scores) if len(rows) else float("nan")
     if with_ci:
-        column, unit = cluster_column(rows)
-        groups = rows[column].astype(str).to_numpy()
+        groups, unit, n_groups = resampling_of(rows, ci_unit)
         names = np.array(BINARY_LABELS)
         intervals = bootstrap_ci(names[truth], names[predicted], BINARY_LABELS, groups=groups,
                                  n_resamples=n_resamples, seed=seed, unit=unit)
@@ -220,6 +230,8 @@ def metric_block(rows: pd.DataFrame, *, seed: int, n_resamples: int,
                        "accuracy": intervals["accuracy"],
                        "roc_auc": roc_auc_ci(truth, scores, groups=groups,
                                              n_resamples=n_resamples, seed=seed, unit=unit)}
+        for interval in block["ci"].values():
+            interval["n_groups"] = n_groups
     return block
 
 
@@ -294,7 +306,8 @@ def summarise(cfg: SimilarityConfig, backend: str, table: pd.DataFrame, headline
     errors = table.loc[~table["ok"], "error"].map(backends.error_kind).value_counts()
     missing = int(errors.get("audio_missing", 0))
     positive_rate = float(headline["majority_present_binary"].mean()) if len(headline) else 0.5
-    overall = metric_block(headline, seed=cfg.seed, n_resamples=cfg.n_resamples, with_ci=True)
+    overall = metric_block(headline, seed=cfg.seed, n_resamples=cfg.n_resamples, with_ci=True,
+                           ci_unit=cfg.ci_unit)
     scores = table.loc[table["ok"], "similarity"].to_numpy(dtype=float)
     ratio = {}
     for name, key in (("headline_over_human_upper_bound", "human_upper_bound_binary"),
@@ -333,7 +346,7 @@ def summarise(cfg: SimilarityConfig, backend: str, table: pd.DataFrame, headline
                                      "max": float(scores.max())} if scores.size else None),
         "overall": overall,
         "unanimous_subset": metric_block(unanimous, seed=cfg.seed, n_resamples=cfg.n_resamples,
-                                         with_ci=True),
+                                         with_ci=True, ci_unit=cfg.ci_unit),
         "slices": slices,
     }
     for column in slices:

@@ -44,7 +44,13 @@ def _ci(block: dict[str, Any], metric: str) -> str:
     interval = (block.get("ci") or {}).get(metric) or {}
     if interval.get("low") is None:
         return ""
-    return f" [{interval['low']:.3f}, {interval['high']:.3f}]"
+    return f" [{interval['low']:.3f}, {interval['high']:.3f}] ({unit_count(interval)})"
+
+
+def unit_count(interval: dict[str, Any]) -> str:
+    """``12 speakers`` / ``240 audio clips``: what an interval resampled."""
+    unit, n_groups = interval.get("unit") or "sample", interval.get("n_groups")
+    return f"{n_groups:,} {unit}s" if n_groups is not None else f"{unit}s"
 
 
 def band_table(with_notes: bool) -> list[str]:
@@ -140,7 +146,7 @@ def render_report(summary: dict[str, Any]) -> str:
     interval = (overall.get("ci") or {}).get("balanced_accuracy") or {}
     if interval:
         ci_note = (f"95% bootstrap CIs in brackets ({interval.get('n_resamples')} resamples "
-                   f"of {interval.get('unit')}s)")
+                   f"of {unit_count(interval)})")
     threshold_line = (f"- Threshold: **{fmt(summary['threshold'])}** "
                       f"({summary['threshold_strategy']}; predict present if "
                       f"{'/'.join(summary.get('response_keys') or ['similarity'])} ≥ threshold)")

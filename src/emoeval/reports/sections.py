@@ -1,0 +1,272 @@
+"""Report sections every task shares, and the composition of a report from sections.
+
+A section is a function from the results dict to Markdown lines: a heading, its body and a
+trailing blank line, or ``[]`` when the results have nothing to say there (no errors, no
+slices, no label mapping for ``emoeval score``...), so a report never prints an empty table.
+Sections never recompute a metric; keys they do not know are ignored.
+
+A task report is a list of sections handed to :func:`render_sections`; adding content to a
+report is one section function plus one line in that list. A section that needs more than the
+results (whether a plot was written) takes it as a keyword, bound with ``functools.partial``.
+Task-specific sections live beside their task (``reports/classification.py`` for the
+classification family, ``multilabel/report.py``...); the ones here read keys that every task
+writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from .format import (
+    code_span,
+    count_text,
+    duration_text,
+    fenced_block,
+    field,
+    finite,
+    markdown_table,
+    megabytes_text,
+    parameters_text,
+)
+
+from ..small_samples import MIN_ITEMS
+from .honesty import model_title
+
+REPORT_FILE = "report.md"
+DETAILED_CSV = "detailed_results.csv"
+OTHER = "(other)"
+MAX_ERROR_SAMPLES = 20
+HOW_WORDS = {
+    "exact": "same name",
+    "alias": "alias of the same emotion",
+    "label-map": "your --label-map",
+    "unmapped": "no counterpart",
+}
+
+#: a report section: results dict -> Markdown lines ([] when it has nothing to say)
+Section = Callable[[Mapping[str, Any]], list[str]]
+
+
+# --------------------------------------------------------------------------- composition
+
+
+def render_sections(results: Mapping[str, Any], sections: Iterable[Section]) -> str:
+    """The report text: each section's lines in order, one trailing newline."""
+    if not isinstance(results, Mapping):
+        raise TypeError(f"results must be a dict, got {type(results).__name__}")
+    text = "\n".join(line for section in sections for line in section(results))
+    return text.rstrip() + "\n"
+
+
+def write_report(out_dir: str, text: str, name: str = REPORT_FILE) -> str:
+    """Write ``text`` to ``out_dir/name`` through a temporary file (a reader never sees half a
+    report); return the path."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, name)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def title_section(r: Mapping[str, Any], heading: str = "Emotion recognition report") -> list[str]:
+    """``# <heading>: model on dataset`` and the facts of the run: model, dataset (split,
+    stratified limit), task."""
+    model = model_title(r) or "unknown model"
+    dataset = field(r.get("dataset"), "spec") or "unknown dataset"
+    lines = [f"# {heading}: {model} on {dataset}", ""]
+    facts = [f"Model: {code_span(model)}"]
+    if field(r.get("model"), "name") and field(r.get("model"), "spec") != model:
+        facts[0] += f" (spec {code_span(r['model']['spec'])})"
+    ds = r.get("dataset") if isinstance(r.get("dataset"), Mapping) else {}
+    ds_fact = f"Dataset: {code_span(dataset)}"
+    extras = []
+    if ds.get("split"):
+        extras.append(f"split {code_span(ds['split'])}")
+    if ds.get("limit") is not None:
+        extras.append(f"limited to {count_text(ds['limit'])} samples (stratified, seed "
+                      f"{ds.get('seed', 'n/a')})")
+    if extras:
+        ds_fact += ", " + ", ".join(extras)
+    facts.append(ds_fact)
+    if r.get("task"):
+        facts.append(f"Task: {r['task']}")
+    lines += [f"- {f}" for f in facts] + [""]
+    return lines
+
+
+def warnings_section(r: Mapping[str, Any]) -> list[str]:
+    """What a reader must see before trusting the numbers (collapsed model, skipped files)."""
+    items = [w for w in r.get("warnings") or [] if w]
+    if not items:
+        return []
+    return ["## Warnings", "", *[f"- {w}" for w in items], ""]
+
+
+def samples_section(r: Mapping[str, Any]) -> list[str]:
+    """Samples, scored, errors (linked to the errors section when there are any)."""
+    keys = ("n_samples", "n_scored", "n_errors")
+    if all(r.get(k) is None for k in keys):
+        return []
+    lines = ["## Samples", "",
+             f"- Samples: {count_text(r.get('n_samples'))}",
+             f"- Scored: {count_text(r.get('n_scored'))}"]
+    errors = f"- Errors: {count_text(r.get('n_errors'))}"
+    if finite(r.get("n_errors")):
+        errors += " (left out of every metric; see [Errors](#errors))"
+    lines.append(errors)
+    return lines + [""]
+
+
+def slices_section(r: Mapping[str, Any], header: Sequence[str],
+                   cells: Callable[[Mapping[str, Any]], list[Any]]) -> list[str]:
+    """``## Slices``: one table per ``--slice-by`` column. ``header``: the column titles after
+    the group value; ``cells(metrics)``: one group's cells under them."""
+    slices = r.get("slices")
+    if not isinstance(slices, Mapping):
+        return []
+    lines: list[str] = []
+    for column, values in slices.items():
+        if not isinstance(values, Mapping) or not values:
+            continue
+        rows = [[value, *cells(m if isinstance(m, Mapping) else {})]
+                for value, m in values.items()]
+        lines += [f"### By {column}", "", markdown_table([str(column), *header], rows), ""]
+    if not lines:
+        return []
+    return ["## Slices", "", "The same metrics within each group of samples (no confidence "
+            "intervals: small groups give noisy numbers; a group of fewer than "
+            f"{MIN_ITEMS} samples shows n/a).", "", *lines]
+
+
+def label_mapping_section(r: Mapping[str, Any]) -> list[str]:
+    """How each model label met a dataset label, the unmapped policy, the dataset labels the
+    model cannot predict."""
+    lm = r.get("label_mapping")
+    if not isinstance(lm, Mapping):
+        return []
+    to_dataset = lm.get("model_to_dataset") if isinstance(lm.get("model_to_dataset"),
+                                                          Mapping) else {}
+    how = lm.get("how") if isinstance(lm.get("how"), Mapping) else {}
+    unmapped = list(lm.get("unmapped_model_labels") or [])
+    unpredictable = list(lm.get("unpredictable_dataset_labels") or [])
+    policy = lm.get("unmapped_policy")
+    lines = ["## Label mapping", ""]
+    if to_dataset:
+        rows = []
+        for model_label, target in to_dataset.items():
+            kind = how.get(model_label) or ("unmapped" if target is None else "")
+            words = HOW_WORDS.get(kind, "")
+            rows.append([model_label, "—" if target is None else target,
+                         f"{kind} ({words})" if words else kind])
+        lines += ["How each model label was mapped onto a dataset label:", "",
+                  markdown_table(["Model label", "Dataset label", "How"], rows,
+                                 ["l", "l", "l"]), ""]
+    if unmapped:
+        text = (f"Model labels with no dataset counterpart: {', '.join(map(str, unmapped))}. "
+                f"Policy: {code_span(policy or 'n/a')}")
+        if policy == "restrict":
+            text += (": the prediction is the best of the mapped labels, the scores of these "
+                     "labels are ignored.")
+        elif policy == "wrong":
+            text += (f": when one of them is the model's top label, the prediction counts as "
+                     f"wrong for the true class (column {OTHER} in the confusion matrix).")
+        else:
+            text += "."
+        lines += [text, ""]
+    if unpredictable:
+        lines += [f"Dataset labels the model cannot predict: "
+                  f"{', '.join(map(str, unpredictable))}. Every sample of these classes is a "
+                  "miss; see [Metrics on shared labels](#metrics-on-shared-labels).", ""]
+    if len(lines) == 2:
+        return []
+    return lines
+
+
+def errors_section(r: Mapping[str, Any]) -> list[str]:
+    """How many samples could not be scored, by kind, the first few ids with their error."""
+    errors = r.get("errors")
+    by_kind = field(errors, "by_kind")
+    samples = field(errors, "samples")
+    by_kind = by_kind if isinstance(by_kind, Mapping) else {}
+    samples = samples if isinstance(samples, list) else []
+    if not by_kind and not samples and not finite(r.get("n_errors")):
+        return []
+    n_errors = finite(r.get("n_errors"))
+    n_errors = int(n_errors) if n_errors is not None else len(samples)
+    lines = ["## Errors", "",
+             f"{n_errors:,} sample{'s' if n_errors != 1 else ''} could not be scored and "
+             "{} left out of every metric.".format("is" if n_errors == 1 else "are"), ""]
+    if by_kind:
+        rows = sorted(by_kind.items(), key=lambda kv: -(finite(kv[1]) or 0))
+        lines += [markdown_table(["Kind", "Count"], [[k, count_text(v)] for k, v in rows]), ""]
+    shown = samples[:MAX_ERROR_SAMPLES]
+    for s in shown:
+        if isinstance(s, Mapping):
+            lines.append(f"- {code_span(s.get('id'))}: {str(s.get('error', '')).strip()}")
+    rest = max(len(samples), n_errors) - len(shown)
+    if rest > 0:
+        lines.append(f"- ... and {rest:,} more")
+    if shown or rest > 0:
+        lines.append("")
+    lines += [f"Every sample and its error: {DETAILED_CSV} (column `error`).", ""]
+    return lines
+
+
+def efficiency_section(r: Mapping[str, Any]) -> list[str]:
+    """Parameters, size, throughput, latency percentiles, training time (trained probes)."""
+    eff = r.get("efficiency")
+    if not isinstance(eff, Mapping):
+        return []
+    rows = []
+    if finite(eff.get("n_parameters")) is not None:
+        rows.append(["Parameters", parameters_text(eff["n_parameters"])])
+    if finite(eff.get("size_bytes")) is not None:
+        rows.append(["Size", megabytes_text(eff["size_bytes"])])
+    if finite(eff.get("samples_per_s")) is not None:
+        rows.append(["Throughput", f"{finite(eff['samples_per_s']):,.1f} samples/s"])
+    for key, name in (("latency_ms_p50", "Latency p50"), ("latency_ms_p95", "Latency p95")):
+        if finite(eff.get(key)) is not None:
+            rows.append([name, f"{finite(eff[key]):,.1f} ms"])
+    if finite(eff.get("training_s")) is not None:  # trained probes
+        rows.append(["Training time", duration_text(eff["training_s"])])
+    if not rows:
+        return []
+    lines = ["## Efficiency", "", markdown_table(["Measure", "Value"], rows), ""]
+    if eff.get("note"):
+        lines += [f"*{str(eff['note']).strip()}*", ""]
+    return lines
+
+
+def run_section(r: Mapping[str, Any]) -> list[str]:
+    """The command, start, duration, versions, fingerprints and schema: enough to rerun."""
+    run = r.get("run") if isinstance(r.get("run"), Mapping) else {}
+    lines: list[str] = []
+    if run.get("command"):
+        lines += ["Command:", "", *fenced_block(run["command"]), ""]
+    facts = []
+    if run.get("started"):
+        facts.append(f"Started: {run['started']}")
+    if finite(run.get("duration_s")) is not None:
+        facts.append(f"Duration: {duration_text(run['duration_s'])}")
+    versions = run.get("versions")
+    if isinstance(versions, Mapping) and versions:
+        facts.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v))
+    model_fp = field(r.get("model"), "fingerprint")
+    dataset_fp = field(r.get("dataset"), "fingerprint")
+    if model_fp:
+        facts.append(f"Model fingerprint: {code_span(model_fp)}")
+    if dataset_fp:
+        facts.append(f"Dataset fingerprint: {code_span(dataset_fp)}")
+    if r.get("schema_version"):
+        facts.append(f"results.json schema: {r['schema_version']}")
+    lines += [f"- {f}" for f in facts]
+    if not lines:
+        return []
+    return ["## Run", "", *lines, ""]
