@@ -74,11 +74,11 @@ def policy_note(r: Mapping[str, Any]) -> str | None:
         value = r.get(key)
         if value:
             return f"unanswered: {value}"
-    answers = r.get("answers")
-    if isinstance(answers, Mapping):
-        for key in ("policy", "invalid_policy"):
-            if answers.get(key):
-                return f"unanswered: {answers[key]}"
+    for block, key in (("answers", "policy"), ("answers", "invalid_policy"),
+                       ("unanswered", "policy"), ("protocol", "unanswered_policy")):
+        value = r.get(block).get(key) if isinstance(r.get(block), Mapping) else None
+        if value:
+            return f"unanswered: {value}"
     return None
 
 
