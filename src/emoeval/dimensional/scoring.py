@@ -28,6 +28,8 @@ from ..metrics.dimensional import (
     resample_indices,
 )
 from ..scoring import is_blank, speaker_groups
+from ..slice_checks import check_slice_columns
+from ..small_samples import mark_small_slices
 
 TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
 #: a text-answer model's columns in the detailed table (see emoeval.answers.rating_table)
@@ -140,10 +142,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     """
     if "id" not in table.columns:
         raise EmoevalError("predictions table has no 'id' column")
-    missing = [col for col in slice_by or [] if col not in table.columns]
-    if missing:
-        raise EmoevalError(f"--slice-by {missing[0]!r}: no such column (have: "
-                           f"{', '.join(map(str, table.columns))})")
+    check_slice_columns(slice_by, table.columns)
     dims = dimension_names(table, target_cols or labels)
     mapping = range_mapping(pred_range, target_range)
     answers = "status" in table.columns
@@ -183,8 +182,9 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                 warnings.append(f"{dim}: {outside:.0%} of predictions lie outside the range of "
                                 "the targets; if they are on another scale, give --pred-range "
                                 "and --target-range")
-    slices = {col: dimension_slice_metrics(truth, predicted, dims, scored[col].to_numpy())
-              for col in slice_by or []}
+    slices = mark_small_slices({col: dimension_slice_metrics(truth, predicted, dims,
+                                                             scored[col].to_numpy())
+                                for col in slice_by or []})
     errors = table[~ok]
     kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     part = {
