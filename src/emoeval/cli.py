@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .cli_guard import CheckedGroup
 from .errors import EmoevalError
 from .options import (
     LabelsOption,
@@ -46,7 +47,9 @@ from .options import (
 # (weight loading) only add noise to the terminal and to CI logs
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# CheckedGroup: numeric options and --out checked first; a disk-full or read-only --out is
+# one line, not a traceback (see cli_guard)
+app = typer.Typer(cls=CheckedGroup, add_completion=False, no_args_is_help=True,
                   help="Evaluate emotion-recognition models with numbers you can trust.")
 console = Console(stderr=True)
 out_console = Console()
@@ -133,7 +136,11 @@ def evaluate(
     gpus_per_worker: Optional[float] = typer.Option(None, help="ray: GPUs per actor"),
     prompt: Optional[str] = typer.Option(None, help="llm: prompt template file"),
     concurrency: Optional[int] = typer.Option(None, help="llm: requests in flight"),
-    timeout: Optional[float] = typer.Option(None, help="llm: seconds per request"),
+    timeout: Optional[float] = typer.Option(None, help="llm: seconds per request, connect to "
+                                            "last byte"),
+    max_response_bytes: Optional[int] = typer.Option(None, help="llm: longest answer in bytes "
+                                                     "(default 10 MB; longer: a transport "
+                                                     "error)"),
     retries: Optional[int] = typer.Option(None, help="llm: retries per request"),
     api_key_env: Optional[str] = typer.Option(None, help="llm: env variable with the API key"),
     structured_output: Optional[bool] = typer.Option(
@@ -176,7 +183,8 @@ def evaluate(
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
                          "retries": retries, "api_key_env": api_key_env,
                          "structured_output": structured_output, "max_tokens": max_tokens,
-                         "backoff": backoff, "output_names": _split_list(output_names)},
+                         "backoff": backoff, "output_names": _split_list(output_names),
+                         "max_response_bytes": max_response_bytes},
         task_options={"invalid_policy": invalid_policy, "mention": mention,
                       "threshold": threshold, "tune_split": tune_split,
                       "target_precision": target_precision, "pred_range": pred_range,

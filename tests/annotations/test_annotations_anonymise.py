@@ -109,16 +109,19 @@ def test_bad_invocations_are_one_line_errors(tmp_path, raw_binary):
     with pytest.raises(EmoevalError, match="overwrite a raw input"):
         anonymise_files(str(raw_binary), str(raw_binary), str(map_file), ["user"])
     with pytest.raises(EmoevalError, match="no column 'annotator'|no column annotator"):
-        anonymise_files(str(raw_binary), str(tmp_path / "o.csv"), str(map_file), ["annotator"])
+        anonymise_files(str(raw_binary), str(tmp_path / "anon" / "o.csv"), str(map_file),
+                        ["annotator"])
     map_file.write_text("name,id\nalice.smith,user_0\n")
     with pytest.raises(EmoevalError, match="raw_name,anonymous_id"):
-        anonymise_files(str(raw_binary), str(tmp_path / "o.csv"), str(map_file), ["user"])
+        anonymise_files(str(raw_binary), str(tmp_path / "anon" / "o.csv"), str(map_file),
+                        ["user"])
     # feeding an anonymised file back in would renumber the ids: refused
     good_map = tmp_path / "good_map.csv"
-    anonymise_files(str(raw_binary), str(tmp_path / "anon.csv"), str(good_map), ["user"])
+    anonymise_files(str(raw_binary), str(tmp_path / "anon" / "anon.csv"), str(good_map),
+                    ["user"])
     with pytest.raises(EmoevalError, match="already holds anonymous ids"):
-        anonymise_files(str(tmp_path / "anon.csv"), str(tmp_path / "again.csv"), str(good_map),
-                        ["user"])
+        anonymise_files(str(tmp_path / "anon" / "anon.csv"),
+                        str(tmp_path / "anon" / "again.csv"), str(good_map), ["user"])
 
 
 def test_cli_anonymize(tmp_path, raw_binary, raw_users):

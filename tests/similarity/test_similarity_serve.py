@@ -99,7 +99,8 @@ def test_oversize_requests_get_413(served, tmp_path):
         for _ in range(10):
             yield b" " * 10_000
 
-    streamed = httpx.post(served["url"] + "/v1/similarity", content=chunks(), timeout=30)
+    streamed = httpx.post(served["url"] + "/v1/similarity", content=chunks(), timeout=30,
+                          headers={"content-type": "application/json"})
     assert streamed.status_code == 413
 
 

@@ -28,8 +28,9 @@ Ratings
     the templates.
 
 Transport
-    :class:`emoeval.http.EndpointClient` with the shared flags ``concurrency``, ``timeout``,
-    ``retries``, ``api_key_env``; ``backoff`` (first wait, doubling), ``max_retry_after``
+    :class:`emoeval.http.EndpointClient` with the shared flags ``concurrency``, ``timeout``
+    (connect to last byte), ``max_response_bytes`` (default 10 MB), ``retries``,
+    ``api_key_env``; ``backoff`` (first wait, doubling), ``max_retry_after``
     (cap on a ``Retry-After`` header) and ``sleep`` (tests pass a recorder) complete it. A
     request that still fails becomes a per-sample :class:`SampleError` (status ``error``).
 
@@ -58,7 +59,7 @@ from ..answers.prompts import (
     default_prompt,
 )
 from ..errors import EmoevalError, SampleError
-from ..http import ClientOptions, EndpointClient, Reply
+from ..http import DEFAULT_MAX_RESPONSE_BYTES, ClientOptions, EndpointClient, Reply
 from .base import ModelAdapter
 
 ADAPTER_VERSION = "emoeval-llm-1"
@@ -121,7 +122,9 @@ class LLMAdapter(ModelAdapter):
     def __init__(self, argument: str, spec: str = "", prompt: str | None = None,
                  concurrency: int = 4, timeout: float = 60.0, retries: int = 3,
                  api_key_env: str | None = None, backoff: float = 1.0,
-                 max_retry_after: float = 60.0, structured_output: bool = False,
+                 max_retry_after: float = 60.0,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 structured_output: bool = False,
                  max_tokens: int = DEFAULT_MAX_TOKENS, modality: str | None = None,
                  sampling_rate: int = DEFAULT_SAMPLING_RATE,
                  sleep: Callable[[float], None] | None = None, **options: Any):
@@ -130,7 +133,8 @@ class LLMAdapter(ModelAdapter):
         self.client_options = ClientOptions(concurrency=int(concurrency), timeout=float(timeout),
                                             retries=int(retries), api_key_env=api_key_env,
                                             backoff=float(backoff),
-                                            max_retry_after=float(max_retry_after))
+                                            max_retry_after=float(max_retry_after),
+                                            max_response_bytes=int(max_response_bytes))
         self.client_options.api_key()  # an unset variable fails now, before any run
         self.prompt_path = prompt
         #: the --prompt file's text (None: the shipped prompts)

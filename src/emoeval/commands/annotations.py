@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
                                        "(e.g. users.csv; FILE:COLUMN when its rater column "
                                        "differs); written next to --out. Repeatable"),
     ) -> None:
-        """Replace rater names with user_0, user_1, ... (sorted; stable across reruns)."""
+        """Replace rater names with user_0, user_1, ... (sorted; stable across reruns), in the
+        rater columns and wherever a name appears in free text; every output is checked."""
         from ..annotations import anonymise_files
 
         try:
@@ -35,6 +36,8 @@ def register(app: typer.Typer) -> None:
                           f"{result['known_raters']} in the map) -> "
                           f"{', '.join(result['files'])}; map: {result['map']}",
                           highlight=False)
+        for path, encoding in result["encodings"].items():
+            out_console.print(f"read {path} as {encoding} (written as UTF-8)", highlight=False)
 
     @app.command()
     def agreement(

@@ -24,8 +24,16 @@ def serve(
     batch_window_ms: float = typer.Option(5.0, help="How long a request waits for others to "
                                           "share its batch"),
     batch_size: int = typer.Option(8, help="clap: clips or texts per forward pass"),
+    max_text_chars: int = typer.Option(2000, help="Longest text (or queried_emotion) a "
+                                       "request may send (422 above)"),
+    token: Optional[str] = typer.Option(None, envvar="EMOEVAL_TOKEN", show_envvar=True,
+                                        help="Require Authorization: Bearer <token> on every "
+                                        "request (needed for a non-loopback --host)"),
+    insecure: bool = typer.Option(False, help="Allow a non-loopback --host without --token"),
 ) -> None:
-    """Serve POST /v1/similarity and GET /health (FastAPI + uvicorn)."""
+    """Serve POST /v1/similarity, POST /v1/reindex and GET /health (FastAPI + uvicorn).
+
+    Loopback only by default; any other --host needs --token (or EMOEVAL_TOKEN)."""
     from ..cli import _fail, console
     from ..errors import EmoevalError
 
@@ -34,22 +42,60 @@ def serve(
             raise EmoevalError("give exactly one of --model SPEC or --sham")
         if not 0 < port < 65536:
             raise EmoevalError(f"--port {port}: give 1-65535")
-        if max_request_mb <= 0 or max_batch < 1 or batch_window_ms < 0:
+        if max_request_mb <= 0 or max_batch < 1 or batch_window_ms < 0 or max_text_chars < 1:
             raise EmoevalError("--max-request-mb must be > 0, --max-batch >= 1, "
-                               "--batch-window-ms >= 0")
+                               "--batch-window-ms >= 0, --max-text-chars >= 1")
+        if token is not None and not token.strip():
+            raise EmoevalError("--token / EMOEVAL_TOKEN is empty; give a secret or leave it "
+                               "unset")
+        if not is_loopback(host) and token is None and not insecure:
+            raise EmoevalError(f"--host {host} is reachable from other machines: give --token "
+                               "(or EMOEVAL_TOKEN) so requests must carry it, or --insecure "
+                               "to serve without one")
         app = build_app(model, sham, data_dir, max_request_mb, max_batch, batch_window_ms,
-                        batch_size)
+                        batch_size, max_text_chars=max_text_chars, token=token)
     except EmoevalError as exc:
         _fail(exc)
     import uvicorn
 
+    folder = app.state.data_dir
+    if folder is not None:
+        reindex_on_hangup(folder)
+        if folder.loops:
+            console.print(f"skipped {len(folder.loops)} symlink loop(s) in --data-dir, e.g. "
+                          f"{folder.loops[0]}", highlight=False)
+    access = ("token required" if token else "loopback only" if is_loopback(host)
+              else "WARNING: no token, open to the network (--insecure)")
     console.print(f"serving {model or 'sham'} on http://{host}:{port}/v1/similarity "
-                  "(GET /health)", highlight=False)
+                  f"(GET /health; {access})", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def reindex_on_hangup(folder) -> None:
+    """SIGHUP rescans the data folder, in a thread (never on the event loop)."""
+    import signal
+    import threading
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: threading.Thread(
+            target=folder.reindex, name="emoeval-reindex", daemon=True).start())
+
+
 def build_app(model: Optional[str], sham: bool, data_dir: Optional[str], max_request_mb: float,
-              max_batch: int, batch_window_ms: float, batch_size: int):
+              max_batch: int, batch_window_ms: float, batch_size: int,
+              max_text_chars: int = 2000, token: Optional[str] = None):
     import os
 
     from ..errors import EmoevalError
@@ -63,4 +109,5 @@ def build_app(model: Optional[str], sham: bool, data_dir: Optional[str], max_req
                                  else {}))
     return create_app(scorer, data_dir=data_dir,
                       max_request_bytes=int(max_request_mb * 1024 * 1024),
-                      max_batch=max_batch, batch_window_ms=batch_window_ms)
+                      max_batch=max_batch, batch_window_ms=batch_window_ms,
+                      max_text_chars=max_text_chars, token=token)

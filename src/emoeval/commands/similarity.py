@@ -38,7 +38,10 @@ def similarity(
     no_audio_send: bool = typer.Option(False, help="With --endpoint: send only the file name, "
                                        "stem and text (the server reads its own files)"),
     concurrency: int = typer.Option(4, help="endpoint: requests in flight"),
-    timeout: float = typer.Option(60.0, help="endpoint: seconds per request"),
+    timeout: float = typer.Option(60.0, help="endpoint: seconds per request, connect to "
+                                  "last byte"),
+    max_response_bytes: int = typer.Option(10_000_000, help="endpoint: longest answer in "
+                                           "bytes (a longer one is a transport error)"),
     retries: int = typer.Option(3, help="endpoint: retries per request"),
     api_key_env: Optional[str] = typer.Option(None, help="endpoint: env variable with a "
                                               "bearer token"),
@@ -64,7 +67,8 @@ def similarity(
             min_raters=min_raters, exclude_flagged=exclude_flagged,
             unanimous_only=unanimous_only, limit=limit, send_audio=not no_audio_send,
             client=ClientOptions(concurrency=concurrency, timeout=timeout, retries=retries,
-                                 api_key_env=api_key_env),
+                                 api_key_env=api_key_env,
+                                 max_response_bytes=max_response_bytes),
             batch_size=batch_size, human_summary=human_summary, seed=seed, ci_unit=ci_unit,
             command=_command_line())
         progress = _progress()

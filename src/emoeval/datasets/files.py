@@ -5,7 +5,8 @@ and the base class of the corpus presets (label and metadata parsed from each fi
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import warnings
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import EmoevalError
@@ -29,14 +30,67 @@ def _hidden(name: str) -> bool:
     return name.startswith(".") or name == "__MACOSX"
 
 
-def list_audio(root: Path) -> list[Path]:
-    """Audio files under ``root``, recursively, sorted by relative path (stable ids)."""
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:  # a broken link
+        return None
+    return st.st_dev, st.st_ino
+
+
+def list_audio(root: Path, loops: list[str] | None = None) -> list[Path]:
+    """Audio files under ``root``, recursively, sorted by relative path (stable ids).
+
+    Symbolic links to folders are followed (corpora are often symlinked into place), but a
+    link back to a folder already on the way down (a loop) is never followed: it is added to
+    ``loops`` (``"<link> -> <target>"``, relative to ``root``) or, without that list, reported
+    as a warning.
+    """
     found: list[Path] = []
-    # followlinks: corpora are often symlinked into place
+    # each folder's chain of (device, inode) up to the root: a loop revisits one of them
+    chains: dict[str, frozenset] = {str(root): frozenset({_identity(str(root))})}
     for folder, dirs, files in os.walk(root, followlinks=True):
-        dirs[:] = [d for d in dirs if not _hidden(d)]
+        chain = chains.pop(folder, frozenset())
+        kept = []
+        for name in sorted(d for d in dirs if not _hidden(d)):
+            child = os.path.join(folder, name)
+            identity = _identity(child)
+            if identity is None:
+                continue
+            if identity in chain:
+                loop = (f"{relative_id(Path(child), root)} -> "
+                        f"{os.path.realpath(child)}")
+                if loops is None:
+                    warnings.warn(f"symlink loop skipped: {loop}", stacklevel=2)
+                else:
+                    loops.append(loop)
+                continue
+            chains[child] = chain | {identity}
+            kept.append(name)
+        dirs[:] = kept
         found.extend(Path(folder) / f for f in files if not _hidden(f) and is_audio(f))
     return sorted(found, key=lambda p: relative_id(p, root))
+
+
+def confined_name(name: str) -> PurePosixPath:
+    """``name`` as a path relative to a data root; ValueError for one that could leave it
+    (absolute, a drive letter, ``..``, a NUL byte, empty)."""
+    text = str(name).replace("\\", "/")
+    if not text or "\x00" in text:
+        raise ValueError("empty or invalid file name")
+    relative = PurePosixPath(text)
+    if relative.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        raise ValueError(f"absolute paths are refused: {echo(name)}")
+    if ".." in relative.parts:
+        raise ValueError(f"'..' is refused in file names: {echo(name)}")
+    return relative
+
+
+def echo(value: object, limit: int = 200) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters of the input (an error
+    never hands a long input back)."""
+    text = str(value)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} chars)"
 
 
 def relative_id(path: Path, root: Path) -> str:

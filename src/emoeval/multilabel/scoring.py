@@ -29,15 +29,11 @@ from ..metrics.multilabel import (
     decision_metrics,
     multilabel_summary,
 )
-from ..metrics.thresholds import (
-    ThresholdStrategy,
-    best_threshold,
-    parse_threshold,
-    small_class_fallback,
-)
+from ..metrics.thresholds import ThresholdStrategy, best_threshold, parse_threshold
 from ..scoring import CORE_COLUMNS, is_blank, speaker_groups
 from ..slice_checks import check_slice_columns
-from ..small_samples import MIN_ITEMS, mark_small_slices
+from ..small_samples import mark_small_slices
+from .small_tuning import check_options, small_positive_fallback  # noqa: F401 (evaluate's hook)
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
@@ -151,14 +147,6 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
                            f"the tuning split {tune!r}; ids must be unique across the two")
     options["tune_split"] = tune
     return extra
-
-
-def check_options(*, labels: list[str], threshold: Any = None,
-                  target_precision: float | None = None, **_: Any) -> None:
-    """The threshold and target precision, checked before any model runs."""
-    strategy = parse_threshold(threshold, DEFAULT_THRESHOLD, ALLOWED_THRESHOLDS)
-    if target_precision is not None and strategy.kind != "per-class":
-        raise EmoevalError("--target-precision applies to --threshold per-class")
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -314,12 +302,16 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     tuned: np.ndarray | None = None
     notes: dict[str, str] = {}
     tune_ok = is_tune & ok
+    if strategy.needs_tuning and not tune_ok.any():
+        raise EmoevalError(f"--threshold per-class: every row of the tuning split {tune!r} "
+                           f"({int(is_tune.sum())}) has an error, so no threshold can be tuned; "
+                           "rerun the failed predictions or use a fixed threshold or top-k:<k>")
     fallen: dict[str, dict] = {}
     tuned_own: np.ndarray | None = None
     if tune and tune_ok.any():
         tuned_own, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
                                            target_precision)
-        tuned, fallen = _small_positive_fallback(y_true[tune_ok], scores[tune_ok], tuned_own,
+        tuned, fallen = small_positive_fallback(y_true[tune_ok], scores[tune_ok], tuned_own,
                                                  order, target_precision, notes)
 
     yt, sc = y_true[scored], scores[scored]
@@ -456,20 +448,6 @@ def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred:
                 "n": int(mask.sum()), "f1_micro": m["f1_micro"], "f1_macro": m["f1_macro"],
                 "subset_accuracy": m["subset_accuracy"]}
     return mark_small_slices(out)
-
-
-def _small_positive_fallback(y_true: np.ndarray, scores: np.ndarray, tuned: np.ndarray,
-                             labels: list[str], target_precision: float | None,
-                             notes: dict[str, str]) -> tuple[np.ndarray, dict[str, dict]]:
-    """Contracts section 5: a class with fewer than MIN_ITEMS tuning positives takes the
-    global threshold; its note says so (the tuned value stays in ``tuned_thresholds``)."""
-    used, pooled, fallen = small_class_fallback(y_true, scores, tuned, labels, MIN_ITEMS,
-                                                target_precision)
-    for label, entry in fallen.items():
-        notes[label] = (f"{entry['n']} positive{'s' if entry['n'] != 1 else ''} in the tuning "
-                        f"split (fewer than {MIN_ITEMS}): the global threshold {pooled:.3g} "
-                        "is used")
-    return used, fallen
 
 
 # --------------------------------------------------------------------------- evaluate

@@ -56,6 +56,7 @@ def response_value(body: Any) -> tuple[dict[str, float] | None, str | None]:
 def error_kind(error: str) -> str:
     """A short category for counting errors in the summary."""
     for prefix, kind in (("audio_missing", "audio_missing"), ("timeout", "timeout"),
+                         ("response too large", "too_large"),
                          ("connection error", "connection"), ("HTTP ", "http_status"),
                          ("response is not valid JSON", "malformed_response"),
                          ("malformed response", "malformed_response"),

@@ -9,8 +9,10 @@ A **tie** (no human majority) is an empty or ``tie`` ``majority_present``, a
 ``majority_label`` of ``tie``, a true ``majority_present_tie`` or a ``benchmark_bucket``
 starting with ``tie``: tie items are scored but left out of every metric.
 
-Audio is found under ``--audio-dir``: first at ``file_name`` as a relative path, else by file
-stem anywhere below (emolia-bench keeps clips in per-emotion folders), else, as the seed
+A ``file_name`` that is absolute or holds ``..`` is refused (it would read, and with
+``--endpoint`` send, a file outside ``--audio-dir``); symlink loops under the folder are
+skipped. Audio is found under ``--audio-dir``: first at ``file_name`` as a relative path,
+else by file stem anywhere below (emolia-bench keeps clips in per-emotion folders), else, as the seed
 tool does, a ``<stem>.json`` metadata sidecar (enough for the sham and for servers that read
 their own files, never for a local model).
 """
@@ -26,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EmoevalError
-from ..datasets.files import is_audio, list_audio
+from ..datasets.files import confined_name, is_audio, list_audio
 from .prompts import build_prompt
 
 REQUIRED = ("file_name", "majority_present")
@@ -137,6 +139,11 @@ def read_items(path: str, template: str) -> list[Item]:
         file_name = str(row["file_name"]).strip()
         if not file_name:
             raise EmoevalError(f"{path} line {line}: empty file_name")
+        try:
+            confined_name(file_name)
+        except ValueError as exc:  # it would read (and send) a file outside --audio-dir
+            raise EmoevalError(f"{path} line {line}: file_name {exc}; give a path relative "
+                               "to --audio-dir") from None
         text = str(row.get("text", "")).strip()
         queried = str(row.get("queried_emotion", "")).strip()
         if not text and not queried:
@@ -203,7 +210,8 @@ class AudioIndex:
         return self._sidecars
 
     def resolve(self, file_name: str) -> str | None:
-        direct = self.root / file_name
+        """The clip for ``file_name`` (relative to the root, checked by read_items)."""
+        direct = self.root.joinpath(*confined_name(file_name).parts)
         if direct.is_file() and is_audio(direct):
             return str(direct)
         stem = Path(file_name).stem

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.files import echo
 from ..errors import EmoevalError
 from ..labels import canonical
 from .prompts import emotions_named
@@ -144,7 +145,7 @@ class ClassifierScorer(PairScorer):
             return problem
         named = emotions_named(text)
         if not named:
-            return f"the text names no known emotion: {text!r}"
+            return f"the text names no known emotion: {echo(text)}"
         if not set(named) & set(self.label_emotions):
             return (f"{self.spec} cannot predict {', '.join(named)} (its labels: "
                     f"{', '.join(self.adapter.labels)})")
