@@ -82,3 +82,20 @@ def test_the_90_percent_collapse_rule_is_unchanged(tmp_path):
     results, _, _ = score(tmp_path, truth, predicted)
     assert any("may have collapsed to one class" in w for w in results["warnings"])
     assert not [w for w in results["warnings"] if "leans heavily" in w]
+
+
+def test_a_generative_report_states_chance_too(tmp_path):
+    """Item 3 reaches every classification-family report, the generative one included."""
+    rows = [{"id": f"r{i}", "label": ["happy", "sad", "sad"][i % 3],
+             "response": ["happy", "sad", "I cannot say"][i % 3]} for i in range(12)]
+    pd.DataFrame(rows).to_csv(tmp_path / "answers.csv", index=False)
+    out = tmp_path / "g"
+    result = runner.invoke(app, ["score", str(tmp_path / "answers.csv"), "--task",
+                                 "generative", "--out", str(out), "--labels", "happy,sad"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    scored_truth = [r["label"] for r in rows]  # policy wrong (the default): every row scored
+    counts = Counter(scored_truth)
+    assert results["chance"]["majority_rate"] == max(counts.values()) / len(scored_truth)
+    report = (out / "report.md").read_text()
+    assert f"1/k = {100 / len(counts):.1f}%" in report

@@ -110,3 +110,4 @@ def test_labels_the_model_cannot_predict_are_marked(tmp_path, monkeypatch):
     assert "| angry (cannot predict) |" in per_class and "| happy |" in per_class
     assert any(t.startswith("angry (cannot predict)") for t in ticks), ticks
     assert not any(t.startswith("happy (cannot predict)") for t in ticks)
+
