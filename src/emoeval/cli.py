@@ -160,6 +160,10 @@ def evaluate(
     pred_range: PredRangeOption = None,
     target_range: TargetRangeOption = None,
     output_names: OutputNamesOption = None,
+    retry_errors: bool = typer.Option(False, "--retry-errors",
+                                      help="Also ask again the samples stored as unanswered "
+                                      "(a model crash, a NaN score, an abstention); failed "
+                                      "requests are always asked again"),
 ) -> None:
     """Evaluate one model on one labelled dataset: results.json, detailed_results.csv, report."""
     from .api import EvaluationConfig, evaluate_models
@@ -189,7 +193,7 @@ def evaluate(
                       "threshold": threshold, "tune_split": tune_split,
                       "target_precision": target_precision, "pred_range": pred_range,
                       "target_range": target_range},
-        command=_command_line())
+        command=_command_line(), retry_errors=retry_errors)
     try:
         if models:
             _evaluate_models(models, cfg)
@@ -203,6 +207,8 @@ def evaluate(
             results = run_evaluation(cfg, on_progress=on_progress)
     except EmoevalError as exc:
         _fail(exc)
+    for notice in (results.get("store") or {}).get("notices", []):
+        console.print(f"[yellow]note:[/] {escape(notice)}", highlight=False, soft_wrap=True)
     _headline(results, out)
 
 

@@ -99,10 +99,12 @@ def os_error_line(exc: OSError) -> str | None:
 
 
 def report(message: str) -> None:
-    from .cli import console  # the CLI's stderr console, imported late: cli imports us
+    """One error line on stderr, as the CLI prints an EmoevalError."""
+    from rich.console import Console
     from rich.markup import escape
 
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                               soft_wrap=True)
 
 
 def checked(name: str, callback: Callable) -> Callable:

@@ -13,20 +13,46 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmoevalError
+from .labels import LabelSpellings, label_key, label_spellings
 from .metrics.chance import chance_levels, chance_warnings, concentration_warnings
 from .metrics.classification import classification_summary, slice_metrics
 from .metrics.resampling import AUTO, SPEAKER_UNITS, resolve_ci_unit
 from .metrics.stats import bootstrap_ci
-from .slice_checks import check_slice_columns
+from .slice_checks import check_slice_by
 from .small_samples import mark_small_slices
+from .store import infer_kind
+# the one missing-cell rule (a blank or whitespace-only cell, None, NaN); the task scorers
+# import it from here under its old name
+from .tables import is_missing as is_blank
+from .tables import missing_rows
 
-SCHEMA_VERSION = "1.0"
 CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
 SPEAKER_COLUMNS = tuple(SPEAKER_UNITS)
 
 
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == ""
+def check_slice_columns(table: pd.DataFrame, slice_by: list[str] | None,
+                        hidden: tuple[str, ...] | list[str] = ()) -> None:
+    """Every ``--slice-by`` column is a data column of the table: the columns emoeval writes
+    (``score_*``, prediction, ...) are neither candidates nor accepted (issue 19)."""
+    check_slice_by(slice_by, table.columns, hidden)
+
+
+def require_scored(n_scored: int, which: str = "every row") -> None:
+    """Refuse a table where nothing can be scored (every row has an error)."""
+    if n_scored == 0:
+        raise EmoevalError(f"no sample could be scored: {which} has an error (see "
+                           "detailed_results.csv)")
+
+
+def errors_block(errors: pd.DataFrame) -> dict[str, Any]:
+    """The ``errors`` key of results.json from the rows left out: counts by the text before
+    ':', and every row's id, error and outcome kind (contracts-v2 section 1; a blank
+    prediction is unanswered)."""
+    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+    outcomes = errors["error"].map(infer_kind)
+    return {"by_kind": {str(k): int(v) for k, v in kinds.items()},
+            "samples": [{"id": i, "error": e, "kind": k}
+                        for i, e, k in zip(errors["id"], errors["error"], outcomes)]}
 
 
 def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
@@ -58,17 +84,15 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     table.loc[blank_prediction, "error"] = "no prediction"
     unlabelled = table["label"].map(is_blank)
     if unlabelled.any():
-        raise EmoevalError(f"{int(unlabelled.sum())} rows have no label (first id: "
-                           f"{table.loc[unlabelled, 'id'].iloc[0]}); drop them or label them")
+        raise EmoevalError(f"no label in {missing_rows(list(table['label']), list(table['id']))}"
+                           "; drop those rows or label them")
     table["label"] = table["label"].astype(str)
     stray = sorted(set(table["label"]) - set(labels))
     if stray:
         raise EmoevalError(f"labels in the data outside the label set: {', '.join(stray)}; "
                            f"the set is {', '.join(labels)}")
     scored = table[table["error"] == ""]
-    if scored.empty:
-        raise EmoevalError("no sample could be scored: every row has an error (see "
-                           "detailed_results.csv)")
+    require_scored(len(scored))
     y_true = scored["label"].to_numpy(dtype=object)
     y_pred = scored["prediction"].astype(str).to_numpy(dtype=object)
     summary = classification_summary(y_true, y_pred, labels)
@@ -82,8 +106,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
                                              list(shared))["metrics"]
                       if in_shared.any() else None)
 
+    check_slice_columns(table, slice_by, hidden=CORE_COLUMNS)
     slices: dict[str, Any] = {}
-    check_slice_columns(slice_by, table.columns)
     for col in slice_by or []:
         slices[col] = slice_metrics(y_true, y_pred, labels,
                                     scored[col].map(lambda v: None if is_blank(v) else str(v))
@@ -94,7 +118,6 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     warnings = (prediction_warnings(y_pred, labels) + chance_warnings(chance)
                 + concentration_warnings(y_true, y_pred, COLLAPSE_SHARE))
     errors = table[table["error"] != ""]
-    error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     return {
         "labels": list(labels),
         "n_samples": int(len(table)),
@@ -110,9 +133,7 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "class_imbalance": summary["class_imbalance"],
         "slices": slices,
         "warnings": warnings,
-        "errors": {"by_kind": {str(k): int(v) for k, v in error_kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+        "errors": errors_block(errors),
     }
 
 
@@ -138,16 +159,29 @@ def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None
     """``emoeval score --task classification``: the results part and the table as scored.
 
     Every task scorer has this signature (task-specific options as extra keyword
-    arguments) and is registered in :data:`emoeval.registry.SCORE_TASKS`.
+    arguments); the task specs (:data:`emoeval.registry.TASKS`) call it.
     """
     for col in ("id", "label", "prediction"):
         if col not in table.columns:
             raise EmoevalError(f"predictions table has no {col!r} column (columns: "
                                f"{', '.join(map(str, table.columns))}); --task classification "
                                "needs id, label, prediction")
-    order = labels_for_table(table, labels)
-    return score_table(table, order, slice_by=slice_by, n_resamples=n_resamples,
-                       seed=seed), table
+    table, spellings = fold_label_spellings(table)
+    order = labels_for_table(table, labels and [spellings.spell(name) for name in labels])
+    part = score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed)
+    part["label_spellings"] = spellings.folded
+    part["warnings"] = spellings.warnings("the predictions file's label column") + part["warnings"]
+    return part, table
+
+
+def fold_label_spellings(table: pd.DataFrame) -> tuple[pd.DataFrame, LabelSpellings]:
+    """Labels and predictions under the canonical spelling of the true labels (case and
+    whitespace ignored, :func:`emoeval.labels.label_key`)."""
+    spellings = label_spellings(str(v) for v in table["label"] if not is_blank(v))
+    table = table.copy()
+    for col in ("label", "prediction"):
+        table[col] = table[col].map(lambda v: v if is_blank(v) else spellings.spell(str(v)))
+    return table, spellings
 
 
 def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
@@ -157,6 +191,7 @@ def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[st
         return list(declared)
     score_cols = [c[len("score_"):] for c in table.columns if str(c).startswith("score_")]
     truth = sorted({str(v) for v in table["label"] if not is_blank(v)})
-    if score_cols and set(truth) <= set(score_cols):
-        return score_cols
+    spelled = {label_key(t): t for t in truth}
+    if score_cols and set(spelled) <= {label_key(c) for c in score_cols}:
+        return [spelled.get(label_key(c), c) for c in score_cols]
     return truth

@@ -24,15 +24,18 @@ def is_tool_column(column: str) -> bool:
             or name.endswith(TOOL_SUFFIXES))
 
 
-def slice_candidates(columns: Iterable[str]) -> list[str]:
-    """The columns a user may slice by: the data's own columns, not the tool's."""
-    return [str(c) for c in columns if not is_tool_column(c)]
+def slice_candidates(columns: Iterable[str], hidden: Iterable[str] = ()) -> list[str]:
+    """The columns a user may slice by: the data's own columns, not the tool's (nor
+    ``hidden``, a task's bookkeeping columns other than the truth and the split)."""
+    hidden = {str(h) for h in hidden} - {"label", "labels", "split"}
+    return [str(c) for c in columns if not is_tool_column(c) and str(c) not in hidden]
 
 
-def check_slice_columns(slice_by: Iterable[str] | None, columns: Iterable[str]) -> None:
+def check_slice_by(slice_by: Iterable[str] | None, columns: Iterable[str],
+                   hidden: Iterable[str] = ()) -> None:
     """One-line error for a ``--slice-by`` column that is missing or written by the tool."""
     columns = [str(c) for c in columns]
-    candidates = slice_candidates(columns)
+    candidates = slice_candidates(columns, hidden)
     for column in slice_by or []:
         if column in candidates:
             continue

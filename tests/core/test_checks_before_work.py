@@ -29,7 +29,7 @@ def test_a_slice_by_typo_fails_before_the_model_is_loaded(tmp_path, monkeypatch)
         loaded.append(spec)
         return real(spec, **options)
 
-    monkeypatch.setattr("emoeval.api.load_adapter", spy)
+    monkeypatch.setattr("emoeval.evaluation.load_adapter", spy)
     data = write_dataset(tmp_path / "d.csv")
     out = tmp_path / "run"
     result = runner.invoke(app, ["evaluate", "--model", "python:toy_models:keyword_scores",

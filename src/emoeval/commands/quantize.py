@@ -72,6 +72,8 @@ def quantize(
     from ..cli import _command_line, _fail, _progress, _split_list, console, out_console
     from ..datasets.base import DatasetOptions
     from ..errors import EmoevalError
+    from ..extras import require_all
+    from ..onnx import EXPORT_NEEDS
     from ..onnx.pipeline import QuantizeConfig, run_quantize
 
     cfg = QuantizeConfig(
@@ -86,6 +88,7 @@ def quantize(
                                        speaker_col=speaker_col),
         command=_command_line())
     try:
+        require_all(EXPORT_NEEDS, "emoeval quantize")
         with _progress() as progress:
             tasks: dict[str, int] = {}
 

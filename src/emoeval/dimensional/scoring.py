@@ -27,8 +27,13 @@ from ..metrics.dimensional import (
     dimension_slice_metrics,
     resample_indices,
 )
-from ..scoring import is_blank, speaker_groups
-from ..slice_checks import check_slice_columns
+from ..scoring import (
+    check_slice_columns,
+    errors_block,
+    is_blank,
+    require_scored,
+    speaker_groups,
+)
 from ..small_samples import mark_small_slices
 
 TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
@@ -142,7 +147,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     """
     if "id" not in table.columns:
         raise EmoevalError("predictions table has no 'id' column")
-    check_slice_columns(slice_by, table.columns)
+    check_slice_columns(table, slice_by)
     dims = dimension_names(table, target_cols or labels)
     mapping = range_mapping(pred_range, target_range)
     answers = "status" in table.columns
@@ -159,9 +164,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     table["error"] = row_errors(table, dims)
     ok = (table["error"] == "").to_numpy()
     scored = table[ok]
-    if scored.empty:
-        raise EmoevalError("no sample could be scored: every row has an error (see "
-                           "detailed_results.csv)")
+    require_scored(len(scored))
     groups, unit = speaker_groups(scored)
     indices = resample_indices(len(scored), groups, n_resamples, seed) if len(scored) > 1 else None
     truth = np.column_stack([scored[f"{d}{TRUE_SUFFIX}"].astype(float).to_numpy() for d in dims])
@@ -186,7 +189,6 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                                                              scored[col].to_numpy())
                                 for col in slice_by or []})
     errors = table[~ok]
-    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     part = {
         "labels": dims,
         "n_samples": int(len(table)),
@@ -198,9 +200,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
         "range_mapping": mapping,
         "slices": slices,
         "warnings": warnings,
-        "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+        "errors": errors_block(errors),
     }
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])

@@ -30,10 +30,17 @@ from ..metrics.multilabel import (
     multilabel_summary,
 )
 from ..metrics.thresholds import ThresholdStrategy, best_threshold, parse_threshold
-from ..scoring import CORE_COLUMNS, is_blank, speaker_groups
-from ..slice_checks import check_slice_columns
+from ..scoring import (
+    CORE_COLUMNS,
+    check_slice_columns,
+    errors_block,
+    is_blank,
+    require_scored,
+    speaker_groups,
+)
+from ..selection import RowSelection, prepare_rows
 from ..small_samples import mark_small_slices
-from .small_tuning import check_options, small_positive_fallback  # noqa: F401 (evaluate's hook)
+from .small_tuning import check_options, tune_per_class  # noqa: F401 (evaluate's hook)
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
@@ -121,32 +128,38 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     """The rows ``emoeval evaluate`` must predict beside the reported ones so that
     per-class thresholds can be tuned: those of the tuning split (``--tune-split``, else the
     dataset's validation split), with the same label options. Empty when
-    the rows are not multi-label or nothing is tuned. ``--limit`` applies to each split
-    alike only when ``--tune-limit`` says so (``cfg.tune_limit``; ``--limit`` never
-    shrinks the tuning split). Sets ``cfg.task_options["tune_split"]``
+    the rows are not multi-label or nothing is tuned. ``--limit`` never shrinks the tuning
+    split, ``--tune-limit`` does (seeded, stratified). Sets ``cfg.task_options["tune_split"]``
     so the scorer tunes on the same split.
     """
-    import dataclasses
-
-    from ..api import prepare_rows
-
     if not any(isinstance(r.label, list) for r in rows):
         return []
     options = cfg.task_options
-    reported = cfg.split or next((r.split for r in rows if r.split), None)
-    tune = tuning_split(dataset.splits(), reported, options.get("threshold"),
-                        options.get("tune_split"))
+    extra, tune = tuning_split_rows(dataset, rows, labels, RowSelection.of(cfg),
+                                    options.get("threshold"), options.get("tune_split"))
+    if tune is not None:
+        options["tune_split"] = tune
+    return extra
+
+
+def tuning_split_rows(dataset: Any, rows: list, labels: list[str], selection: RowSelection,
+                      threshold: str | float | None, tune_split: str | None
+                      ) -> tuple[list, str | None]:
+    """The rows of the tuning split (``tune_split``, else the dataset's validation split)
+    selected like the reported ones, and that split's name; ``([], None)`` when the
+    threshold needs no tuning. Changes nothing it is given."""
+    reported = selection.split or next((r.split for r in rows if r.split), None)
+    tune = tuning_split(dataset.splits(), reported, threshold, tune_split)
     if tune is None:
-        return []
-    tune_cfg = dataclasses.replace(cfg, split=tune, labels=list(labels),
-                                   limit=getattr(cfg, "tune_limit", None))
-    extra, _, _ = prepare_rows(dataset, dataset.rows(tune), tune_cfg)
+        return [], None
+    extra, _, _ = prepare_rows(dataset, dataset.rows(tune),
+                               RowSelection.of(selection, split=tune, labels=list(labels),
+                                               limit=getattr(selection, "tune_limit", None)))
     clash = sorted({r.id for r in rows} & {r.id for r in extra})
     if clash:
         raise EmoevalError(f"sample ids {', '.join(clash[:3])} occur in both {reported!r} and "
                            f"the tuning split {tune!r}; ids must be unique across the two")
-    options["tune_split"] = tune
-    return extra
+    return extra, tune
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -296,23 +309,16 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     ok = (table["error"] == "").to_numpy()
     report_rows = ~is_tune
     scored = report_rows & ok
-    if not scored.any():
-        raise EmoevalError("no sample could be scored: every reported row has an error (see "
-                           "detailed_results.csv)")
-    tuned: np.ndarray | None = None
-    notes: dict[str, str] = {}
+    require_scored(int(scored.sum()), "every reported row")
     tune_ok = is_tune & ok
     if strategy.needs_tuning and not tune_ok.any():
         raise EmoevalError(f"--threshold per-class: every row of the tuning split {tune!r} "
                            f"({int(is_tune.sum())}) has an error, so no threshold can be tuned; "
                            "rerun the failed predictions or use a fixed threshold or top-k:<k>")
-    fallen: dict[str, dict] = {}
-    tuned_own: np.ndarray | None = None
-    if tune and tune_ok.any():
-        tuned_own, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
-                                           target_precision)
-        tuned, fallen = small_positive_fallback(y_true[tune_ok], scores[tune_ok], tuned_own,
-                                                 order, target_precision, notes)
+    # in force, each class's own, notes, classes on too few positives (global threshold)
+    tuned, tuned_own, notes, fallen = (
+        tune_per_class(y_true[tune_ok], scores[tune_ok], order, target_precision)
+        if tune and tune_ok.any() else (None, None, {}, {}))
 
     yt, sc = y_true[scored], scores[scored]
     strategies: dict[str, dict[str, Any]] = {}
@@ -344,7 +350,6 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     warnings = _warnings(summary, order, strategy_text, unpredictable,
                          hint=strategy.kind != "per-class")
     errors = table[report_rows & ~ok]
-    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
 
     if "labels" not in table.columns:  # read from 'label': written back as 'labels'
         table = table.drop(columns=["label"])
@@ -374,9 +379,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         "class_imbalance": None,
         "slices": slices,
         "warnings": warnings,
-        "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+        "errors": errors_block(errors),
         "threshold": {
             "strategy": str(strategy),
             "description": strategy_text,
@@ -384,8 +387,8 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
             "n_tune": int(tune_ok.sum()),
             "target_precision": target_precision,
             "thresholds": thresholds,
-            "tuned_thresholds": dict(zip(order, map(float, tuned_own)))
-            if tuned_own is not None else None,
+            "tuned_thresholds": (None if tuned_own is None
+                                 else dict(zip(order, map(float, tuned_own)))),
             "notes": notes,
             "small_classes": fallen,
         },
@@ -436,8 +439,8 @@ def _warnings(summary: dict[str, Any], labels: list[str], strategy_text: str,
 
 def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
             slice_by: list[str]) -> dict[str, Any]:
+    check_slice_columns(table, slice_by, hidden=TABLE_COLUMNS)
     out: dict[str, Any] = {}
-    check_slice_columns(slice_by, table.columns)
     for col in slice_by:
         values = table.loc[scored, col].map(lambda v: "" if is_blank(v) else str(v)).to_numpy()
         out[col] = {}

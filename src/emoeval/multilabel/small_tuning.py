@@ -37,3 +37,15 @@ def small_positive_fallback(y_true: np.ndarray, scores: np.ndarray, tuned: np.nd
                         f"split (fewer than {MIN_ITEMS}): the global threshold {pooled:.3g} "
                         "is used")
     return used, fallen
+
+
+def tune_per_class(y_true: np.ndarray, scores: np.ndarray, labels: list[str],
+                   target_precision: float | None
+                   ) -> tuple[np.ndarray, np.ndarray, dict[str, str], dict[str, dict]]:
+    """Per-class thresholds on the tuning rows: those in force (the small classes on the
+    global one), each class's own, the notes, and the classes that fell back."""
+    from .scoring import tune_thresholds
+
+    own, notes = tune_thresholds(y_true, scores, labels, target_precision)
+    used, fallen = small_positive_fallback(y_true, scores, own, labels, target_precision, notes)
+    return used, own, notes, fallen

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 
 from ..adapters.base import ModelAdapter
-from ..api import EvaluationConfig, detailed_table, prepare_rows, stratified_limit
+from ..classification.table import detailed_table
+from ..selection import RowSelection, prepare_rows, stratified_limit
 from ..datasets.base import Row, load_dataset
 from ..errors import EmoevalError
 from ..labels import build_mapping, canonical, normalise
 from ..metrics import classification_summary
 from ..runner import run as run_predictions
-from ..store import MANIFEST_FILE, PREDICTIONS_FILE, PredictionStore
+from ..store import MANIFEST_FILE, PREDICTIONS_FILE, PredictionStore, StoreBusyError
 
 #: how the runner marks a failure inside the model (other errors are the data's)
 MODEL_ERROR_PREFIX = "model error:"
@@ -83,9 +84,8 @@ def build_probe(spec: str, size: int, *, split: str | None = None, seed: int = 0
         warnings.append("the probe data is multi-label: probe metrics are left out")
         labelled = False
     if labelled:
-        config = EvaluationConfig(model="", dataset=spec, out="", split=split, limit=size,
-                                  seed=seed)
-        rows, labels, _ = prepare_rows(dataset, rows, config)
+        selection = RowSelection(split=split, limit=size, seed=seed)
+        rows, labels, _ = prepare_rows(dataset, rows, selection)
     else:
         if not any(isinstance(r.label, list) for r in rows):
             warnings.append("some probe rows have no label: probe metrics are left out")
@@ -114,6 +114,8 @@ def open_store(folder: str, manifest: dict[str, Any]) -> PredictionStore:
     (it is screening's own cache, not a user's results)."""
     try:
         return PredictionStore(folder, manifest)
+    except StoreBusyError:
+        raise  # another process is using it: its files are not ours to delete
     except EmoevalError:
         for name in (PREDICTIONS_FILE, MANIFEST_FILE):
             path = os.path.join(folder, name)
