@@ -90,9 +90,11 @@ def _headline(results: dict, out: str) -> None:
     def cell(key: str) -> str:
         return metric_with_ci(m[key], ci.get(key))
 
-    out_console.print(f"{results['model']['spec']} on {results['dataset']['spec']}: "
+    model = results["model"].get("name") or results["model"]["spec"]
+    below = " (below chance)" if (results.get("chance") or {}).get("below_chance") else ""
+    out_console.print(f"{model} on {results['dataset']['spec']}: "
                       f"accuracy (WA) {cell('accuracy')}, balanced accuracy (UA) "
-                      f"{cell('balanced_accuracy')}, macro F1 {cell('f1_macro')}; "
+                      f"{cell('balanced_accuracy')}{below}, macro F1 {cell('f1_macro')}; "
                       f"{results['n_scored']}/{results['n_samples']} scored, "
                       f"{results['n_errors']} errors -> {out}/report.md", highlight=False)
 
@@ -153,6 +155,9 @@ def evaluate(
     mention: MentionOption = None,
     threshold: ThresholdOption = None,
     tune_split: TuneSplitOption = None,
+    tune_limit: Optional[int] = typer.Option(None, help="multilabel: predict at most N rows "
+                                             "of the tuning split (default: all; --limit "
+                                             "never shrinks it)"),
     target_precision: TargetPrecisionOption = None,
     pred_range: PredRangeOption = None,
     target_range: TargetRangeOption = None,
@@ -178,7 +183,7 @@ def evaluate(
                                        speaker_col=speaker_col, label_sep=label_sep,
                                        target_cols=_split_list(target_cols),
                                        label_group=label_group),
-        runtime=runtime, reference=reference, engine=engine,
+        runtime=runtime, reference=reference, engine=engine, tune_limit=tune_limit,
         engine_options={"address": address, "workers": workers,
                         "gpus_per_worker": gpus_per_worker},
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
@@ -261,6 +266,8 @@ def score(
     to_taxonomy: Optional[str] = typer.Option(None, help="open-vocabulary: also score as "
                                               "classes a,b,c"),
     judge_cache: Optional[str] = typer.Option(None, help="open-vocabulary: judge answer cache"),
+    name: Optional[str] = typer.Option(None, help="Model name for titles and files "
+                                       "(default: file:<predictions file>)"),
 ) -> None:
     """Score an existing predictions file without any model (``--task`` picks the scorer)."""
     from .api import score_file
@@ -277,7 +284,7 @@ def score(
                              target_cols=_split_list(target_cols), pred_range=pred_range,
                              target_range=target_range, truth=truth,
                              predictions=predictions, synonyms=synonyms, protocol=protocol,
-                             to_taxonomy=to_taxonomy, judge_cache=judge_cache)
+                             to_taxonomy=to_taxonomy, judge_cache=judge_cache, name=name)
     except EmoevalError as exc:
         _fail(exc)
     _headline(results, out)

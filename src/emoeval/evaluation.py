@@ -21,16 +21,20 @@ import numpy as np
 import pandas as pd
 
 from .adapters.base import ModelAdapter, load_adapter
-from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset
+from .datasets.base import (Dataset, DatasetOptions, Row, has_targets, load_dataset,
+                            metadata_keys)
 from .errors import EmoevalError
 from .freshness import store_summary
 from .labels import LabelMapping, label_spellings
+from .naming import check_model_name, runtime_name
+from .option_checks import check_task_option_values
 from .registry import TASKS, pick_task, task_of_results
+from .results import SCHEMA_VERSION, with_schema_keys
 from .results_io import (DETAILED_FILE, load_results, read_predictions_file, run_block, write_json,
                          write_results)
 from .runner import run as run_predictions
-from .results import SCHEMA_VERSION, with_schema_keys
 from .selection import RowSelection, all_label_names, prepare_rows
+from .slice_checks import check_slice_by
 from .store import PredictionStore
 
 
@@ -60,6 +64,9 @@ class EvaluationConfig:
     #: another run's folder: this run's predictions are compared with it sample by sample
     #: (results.json "reference"; contracts section 6)
     reference: str | None = None
+    #: predict at most N rows of a multi-label tuning split (None: all; --limit never
+    #: shrinks it)
+    tune_limit: int | None = None
     #: local (this process), or ray (a Ray cluster; see emoeval.engines)
     engine: str = "local"
     #: engine settings, e.g. address, workers, gpus_per_worker for ray
@@ -109,7 +116,9 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     # the data's spellings, before prepare_rows folds them (continuous targets have none)
     spellings = label_spellings(all_label_names(all_rows) if not has_targets(all_rows) else [])
     selection = RowSelection.of(cfg)
+    selection.tune_limit = cfg.tune_limit  # type: ignore[attr-defined]  (issue 19)
     rows, labels, label_map = prepare_rows(dataset, all_rows, selection)
+    check_slice_by(cfg.slice_by, ["label", *metadata_keys(rows)])  # before any model
     model_spec, adapter_options = runtime_model(cfg, rows)
     adapter = open_adapter(model_spec, adapter_options, rows, cfg.dataset)
     adapter.check_rows(rows)  # e.g. a probe refuses the samples it was trained on
@@ -117,6 +126,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     task = pick_task(adapter, rows)
     task.check_adapter(adapter, model_spec, cfg.dataset)
     options = task.parse_options(cfg.task_options)  # a stray --invalid-policy fails here
+    check_task_option_values(task, cfg.task_options, labels)  # and a bad value of one
     setup = task.prepare(dataset, rows, labels, adapter, selection, options)
     predicted = rows + setup.extra_rows
     mapping = task.mapping(adapter, adapter.labels, labels, label_map, cfg.unmapped)
@@ -141,7 +151,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             "schema_version": SCHEMA_VERSION,
             "task": task.name,
             "model": {"spec": model_spec, "fingerprint": model_fp, "source": cfg.model,
-                      "runtime": cfg.runtime},
+                      "runtime": cfg.runtime, "name": runtime_name(cfg.model, cfg.runtime)},
             "dataset": {"spec": cfg.dataset, "split": cfg.split, "fingerprint": dataset_fp,
                         "limit": cfg.limit, "seed": cfg.seed},
             **part,
@@ -313,7 +323,7 @@ def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:
 def score_file(path: str | None, out: str, *, task: str = "classification",
                labels: list[str] | None = None, slice_by: list[str] | None = None,
                seed: int = 0, n_resamples: int = 1000, command: str = "",
-               **task_options: Any) -> dict[str, Any]:
+               name: str | None = None, **task_options: Any) -> dict[str, Any]:
     """Score an existing predictions file without a model, with the scorer of ``task``.
 
     A ``detailed_results.csv`` written by emoeval is itself a valid input.
@@ -321,6 +331,7 @@ def score_file(path: str | None, out: str, *, task: str = "classification",
     one the task does not take is an error naming it.
     """
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    name = check_model_name(name)
     spec = TASKS.load(task)
     options = spec.parse_options(task_options)
     # no FILE: the task reads its own inputs from its options (open-vocabulary --truth)
@@ -335,7 +346,8 @@ def score_file(path: str | None, out: str, *, task: str = "classification",
     results = {
         "schema_version": SCHEMA_VERSION,
         "task": task,
-        "model": {"spec": f"file:{os.path.basename(path or '')}", "fingerprint": None},
+        "model": {"spec": f"file:{os.path.basename(path or '')}", "fingerprint": None,
+                  "name": name},
         "dataset": {"spec": f"file:{path}", "split": None, "fingerprint": None},
         **part,
         "label_mapping": None,

@@ -14,9 +14,12 @@ import pandas as pd
 
 from .errors import EmoevalError
 from .labels import LabelSpellings, label_key, label_spellings
+from .metrics.chance import chance_levels, chance_warnings, concentration_warnings
 from .metrics.classification import classification_summary, slice_metrics
 from .metrics.resampling import AUTO, SPEAKER_UNITS, resolve_ci_unit
 from .metrics.stats import bootstrap_ci
+from .slice_checks import check_slice_by
+from .small_samples import mark_small_slices
 from .store import infer_kind
 # the one missing-cell rule (a blank or whitespace-only cell, None, NaN); the task scorers
 # import it from here under its old name
@@ -29,11 +32,9 @@ SPEAKER_COLUMNS = tuple(SPEAKER_UNITS)
 
 def check_slice_columns(table: pd.DataFrame, slice_by: list[str] | None,
                         hidden: tuple[str, ...] | list[str] = ()) -> None:
-    """Every ``--slice-by`` column is in the table (the message lists the others)."""
-    for col in slice_by or []:
-        if col not in table.columns:
-            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
-                               f"{', '.join(str(c) for c in table.columns if c not in hidden)})")
+    """Every ``--slice-by`` column is a data column of the table: the columns emoeval writes
+    (``score_*``, prediction, ...) are neither candidates nor accepted (issue 19)."""
+    check_slice_by(slice_by, table.columns, hidden)
 
 
 def require_scored(n_scored: int, which: str = "every row") -> None:
@@ -112,7 +113,10 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
                                     scored[col].map(lambda v: None if is_blank(v) else str(v))
                                     .to_numpy(dtype=object))
 
-    warnings = prediction_warnings(y_pred, labels)
+    mark_small_slices(slices)
+    chance = chance_levels(y_true, ci.get("balanced_accuracy"))
+    warnings = (prediction_warnings(y_pred, labels) + chance_warnings(chance)
+                + concentration_warnings(y_true, y_pred, COLLAPSE_SHARE))
     errors = table[table["error"] != ""]
     return {
         "labels": list(labels),
@@ -120,6 +124,7 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "n_scored": int(len(scored)),
         "n_errors": int(len(errors)),
         "metrics": summary["metrics"],
+        "chance": chance,
         "metrics_shared_labels": shared_metrics,
         "ci": ci,
         "per_class": summary["per_class"],

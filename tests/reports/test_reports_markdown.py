@@ -103,8 +103,11 @@ def test_shared_labels_section_names_unpredictable_labels(full_results):
 
 def test_per_class_rows(full_results):
     text = section(render_markdown(full_results), "Per class")
+    cannot = set(full_results["label_mapping"]["unpredictable_dataset_labels"])
     for label, v in full_results["per_class"].items():
-        row = (f"| {label} | {as_pct(v['precision'])} | {as_pct(v['recall'])} | "
+        # issue 19: a label the model cannot predict is marked as such, not a plain zero
+        name = f"{label} (cannot predict)" if label in cannot else label
+        row = (f"| {name} | {as_pct(v['precision'])} | {as_pct(v['recall'])} | "
                f"{as_pct(v['f1'])} | {v['support']:,} | {v['predicted']:,} |")
         assert row in text, row
     assert "(per_class_metrics.png)" in text

@@ -18,6 +18,7 @@ import pandas as pd
 from ..metrics import agreement as agree
 from ..metrics.classification import UNKNOWN_SLICE
 from ..metrics.resampling import Resampling
+from ..small_samples import is_small
 from .statistics import ITEM_UNIT, StatisticsOptions, View, item_resampling, view_statistics
 
 SPLITS = ("dev", "test")
@@ -137,6 +138,7 @@ def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.D
         "mean_raters": float(counts.sum(axis=1).mean()) if mask.any() else float("nan"),
         "ci_unit": unit,
         "ci_n_groups": int(group.max()) + 1 if len(group) else 0,
+        **small_subgroup(counts),
     }
     for name in ("fleiss_kappa", "krippendorff_alpha"):
         row[name] = stats[name]["value"]
@@ -165,6 +167,13 @@ def _slice_row(table, mask: np.ndarray, options: StatisticsOptions, labels: pd.D
         row["majority_matches_intended"] = float((matches[known] == "1").mean()) \
             if known.any() else None
     return row
+
+
+def small_subgroup(counts: np.ndarray) -> dict[str, Any]:
+    """``n_multi_rater_items`` (items two raters or more rated: what agreement is computed
+    on) and ``small`` when they are fewer than MIN_ITEMS (contracts section 5)."""
+    n_multi = int((counts.sum(axis=1) >= 2).sum())
+    return {"n_multi_rater_items": n_multi, "small": is_small(n_multi)}
 
 
 def overall_row(table, labels: pd.DataFrame, options: StatisticsOptions,

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..reports.format import finite, markdown_table, pct
+from ..small_samples import MIN_ITEMS, small_text
 from .report_peer import compatibility_section, panel_section
 
 MAX_SLICE_ROWS = 30
@@ -221,6 +222,21 @@ def _intended_section(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def small_row(row: Any) -> str | None:
+    """``n/a (n=1)`` for a subgroup with fewer than MIN_ITEMS multi-rater items."""
+    if "small" not in row or str(row["small"]).lower() not in ("true", "1"):
+        return None
+    return small_text(row.get("n_multi_rater_items", 0))
+
+
+def small_note(frame: pd.DataFrame) -> list[str]:
+    if "small" not in frame or not frame["small"].astype(str).str.lower().isin(
+            ["true", "1"]).any():
+        return []
+    return [f"n/a (n=...): fewer than {MIN_ITEMS} items with two or more raters in that "
+            "group; the values stay in the CSV (column `small`).", ""]
+
+
 def _slice_section(summary: dict[str, Any], out: str) -> list[str]:
     lines: list[str] = []
     rater_column = (summary["input"].get("rater_column") or "rater")
@@ -241,18 +257,19 @@ def _slice_section(summary: dict[str, Any], out: str) -> list[str]:
             kappa = _entry({"value": finite(row["fleiss_kappa"]),
                             "low": finite(row["fleiss_kappa_low"]),
                             "high": finite(row["fleiss_kappa_high"])}, False)
+            small = small_row(row)
             cells = [row[column], f"{int(row['n_items']):,}", _coefficient(row["mean_raters"]),
-                     kappa, _coefficient(row["krippendorff_alpha"]),
+                     small or kappa, small or _coefficient(row["krippendorff_alpha"]),
                      pct(finite(row["share_unanimous"]))]
             if ceiling:
-                cells.append(pct(finite(row[ceiling])))
+                cells.append(small or pct(finite(row[ceiling])))
             if "majority_matches_intended" in frame:
                 cells.append(pct(finite(row["majority_matches_intended"])))
             rows.append(cells)
         more = (f" (first {MAX_SLICE_ROWS} of {len(frame)} rows)" if len(frame) > MAX_SLICE_ROWS
                 else "")
         lines += [f"### By {column}", "", f"From `{file_name}`{more}.", "",
-                  markdown_table(header, rows), ""]
+                  markdown_table(header, rows), ""] + small_note(frame)
     return (["## Slices", ""] + lines) if lines else []
 
 

@@ -41,7 +41,9 @@ class Run:
 
     @property
     def model_spec(self) -> str:
-        return str((self.results.get("model") or {}).get("spec") or self.name)
+        model = self.results.get("model") or {}
+        # the display name (score --name, "<source> (onnx)") before the spec that was run
+        return str(model.get("name") or model.get("spec") or self.name)
 
     @property
     def dataset_spec(self) -> str:

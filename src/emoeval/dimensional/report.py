@@ -19,6 +19,7 @@ from ..reports.format import (
     finite,
     markdown_table,
 )
+from ..reports.honesty import small_or
 from ..reports.sections import (
     DETAILED_CSV,
     Section,
@@ -133,8 +134,8 @@ def dimensional_slices_section(r: Mapping[str, Any]) -> list[str]:
     dims = list(r.get("labels") or [])
     return slices_section(
         r, ["n"] + [f"{d} {name}" for d in dims for name in ("CCC", "MAE")],
-        lambda m: [m.get("n")] + [decimal_text((m.get(d) or {}).get(key)) for d in dims
-                                  for key in ("ccc", "mae")])
+        lambda m: [m.get("n")] + [small_or(m, decimal_text((m.get(d) or {}).get(key)))
+                                  for d in dims for key in ("ccc", "mae")])
 
 
 #: unusable answers quoted in the report (results.json keeps up to 100, the table all)

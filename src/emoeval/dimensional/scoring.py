@@ -34,6 +34,7 @@ from ..scoring import (
     require_scored,
     speaker_groups,
 )
+from ..small_samples import mark_small_slices
 
 TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
 #: a text-answer model's columns in the detailed table (see emoeval.answers.rating_table)
@@ -184,8 +185,9 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                 warnings.append(f"{dim}: {outside:.0%} of predictions lie outside the range of "
                                 "the targets; if they are on another scale, give --pred-range "
                                 "and --target-range")
-    slices = {col: dimension_slice_metrics(truth, predicted, dims, scored[col].to_numpy())
-              for col in slice_by or []}
+    slices = mark_small_slices({col: dimension_slice_metrics(truth, predicted, dims,
+                                                             scored[col].to_numpy())
+                                for col in slice_by or []})
     errors = table[~ok]
     part = {
         "labels": dims,

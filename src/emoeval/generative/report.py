@@ -30,6 +30,7 @@ from ..reports.classification import (
     write_plots,
 )
 from ..reports.format import code_span, count_text, markdown_table, pct
+from ..reports.honesty import chance_lines
 from ..reports.sections import (
     Section,
     efficiency_section,
@@ -59,7 +60,8 @@ def generative_sections(plots: Collection[str]) -> list[Section]:
     confusion matrix (that one when the results have no answer matrix), the unusable answers
     after the top confusions."""
     return [
-        title_section, warnings_section, headline_section, answers_section, policies_section,
+        title_section, warnings_section, headline_section, chance_lines, answers_section,
+        policies_section,
         how_to_read_section, samples_section, all_metrics_section, shared_metrics_section,
         partial(per_class_section, plotted=PER_CLASS_PNG in plots),
         partial(confusion_of_answers_section, plotted=CONFUSION_PNG in plots),

@@ -107,6 +107,13 @@ def score_generative(table: pd.DataFrame, *, labels: list[str] | None = None,
     return part, detailed
 
 
+def check_options(*, labels: list[str], invalid_policy: str | None = None,
+                  mention: str | None = None, **_: Any) -> None:
+    """The policy and mention mode, checked before any model runs (emoeval evaluate)."""
+    SINGLE_LABEL_POLICIES.parse(invalid_policy, labels)
+    AnswerExtractor(labels, mention)
+
+
 def check_true_labels(table: pd.DataFrame, labels: list[str]) -> None:
     """Every row has a true label from the set (the core's rule, checked on all rows before
     ``exclude`` drops any)."""

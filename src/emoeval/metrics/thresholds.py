@@ -113,3 +113,28 @@ def best_threshold(y_true: np.ndarray, scores: np.ndarray, objective: str = "f1"
             value = (recall + tnr) / 2
     best = np.flatnonzero(value == value.max())
     return float(candidates[best[len(best) // 2]])  # the middle of a plateau: more margin
+
+
+def small_class_fallback(y_true: np.ndarray, scores: np.ndarray, thresholds: np.ndarray,
+                         labels: list[str], min_positives: int,
+                         target_precision: float | None = None
+                         ) -> tuple[np.ndarray, float | None, dict[str, dict]]:
+    """Per-class thresholds where a class with fewer than ``min_positives`` positives on the
+    tuning rows takes the global threshold (one threshold tuned on every label's decisions
+    pooled) instead of its own, which two positives cannot pin down.
+
+    Returns the thresholds in force, the global threshold (None when no class fell back)
+    and ``{label: {n, small, tuned, global}}`` for the classes that fell back.
+    """
+    positives = np.asarray(y_true).sum(axis=0)
+    small = positives < min_positives
+    if not small.any():
+        return thresholds, None, {}
+    pooled = best_threshold(np.asarray(y_true).ravel(), np.asarray(scores).ravel(), "f1",
+                            target_precision)
+    used = np.array(thresholds, dtype=float)
+    used[small] = pooled
+    fallen = {labels[j]: {"n": int(positives[j]), "small": True,
+                          "tuned": float(thresholds[j]), "global": pooled}
+              for j in np.flatnonzero(small)}
+    return used, pooled, fallen

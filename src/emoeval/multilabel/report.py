@@ -20,6 +20,7 @@ from ..reports.format import (
     interval_text,
     markdown_table,
 )
+from ..reports.honesty import class_name, small_class_lines, small_or
 from ..reports.plots import plot_per_class
 from ..reports.sections import (
     Section,
@@ -136,7 +137,8 @@ def per_label_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:
     rows = []
     for label in order:
         c = per_class[label]
-        rows.append([label, decimal_text(c.get("threshold")), decimal_text(c.get("precision")),
+        rows.append([class_name(r, label), decimal_text(c.get("threshold")),
+                     decimal_text(c.get("precision")),
                      decimal_text(c.get("recall")), decimal_text(c.get("f1")),
                      decimal_text(c.get("roc_auc")), decimal_text(c.get("average_precision")),
                      c.get("support"), c.get("predicted")])
@@ -173,6 +175,7 @@ def thresholds_section(r: Mapping[str, Any]) -> list[str]:
         lines.append(f"- Target precision: {t['target_precision']}")
     for label, note in (t.get("notes") or {}).items():
         lines.append(f"- {label}: {note}")
+    lines += small_class_lines(t)
     lines += [f"- Saved in {code_span(THRESHOLDS_FILE)}", ""]
     return lines
 
@@ -184,8 +187,9 @@ def slices_by_column_section(r: Mapping[str, Any]) -> list[str]:
         return []
     lines = []
     for column, values in slices.items():
-        rows = [[v, m.get("n"), decimal_text(m.get("f1_micro")), decimal_text(m.get("f1_macro")),
-                 decimal_text(m.get("subset_accuracy"))] for v, m in values.items()]
+        rows = [[v, m.get("n"), small_or(m, decimal_text(m.get("f1_micro"))),
+                 small_or(m, decimal_text(m.get("f1_macro"))),
+                 small_or(m, decimal_text(m.get("subset_accuracy")))] for v, m in values.items()]
         lines += [f"## By {column}", "",
                   markdown_table([column, "n", "micro F1", "macro F1", "subset acc."], rows), ""]
     return lines

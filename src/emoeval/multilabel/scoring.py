@@ -39,6 +39,8 @@ from ..scoring import (
     speaker_groups,
 )
 from ..selection import RowSelection, prepare_rows
+from ..small_samples import mark_small_slices
+from .small_tuning import check_options, tune_per_class  # noqa: F401 (evaluate's hook)
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
@@ -126,8 +128,8 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     """The rows ``emoeval evaluate`` must predict beside the reported ones so that
     per-class thresholds can be tuned: those of the tuning split (``--tune-split``, else the
     dataset's validation split), with the same label options. Empty when
-    the rows are not multi-label or nothing is tuned. ``--limit`` applies to each split
-    alike (a seeded stratified sample). Sets ``cfg.task_options["tune_split"]``
+    the rows are not multi-label or nothing is tuned. ``--limit`` never shrinks the tuning
+    split, ``--tune-limit`` does (seeded, stratified). Sets ``cfg.task_options["tune_split"]``
     so the scorer tunes on the same split.
     """
     if not any(isinstance(r.label, list) for r in rows):
@@ -151,7 +153,8 @@ def tuning_split_rows(dataset: Any, rows: list, labels: list[str], selection: Ro
     if tune is None:
         return [], None
     extra, _, _ = prepare_rows(dataset, dataset.rows(tune),
-                               RowSelection.of(selection, split=tune, labels=list(labels)))
+                               RowSelection.of(selection, split=tune, labels=list(labels),
+                                               limit=getattr(selection, "tune_limit", None)))
     clash = sorted({r.id for r in rows} & {r.id for r in extra})
     if clash:
         raise EmoevalError(f"sample ids {', '.join(clash[:3])} occur in both {reported!r} and "
@@ -307,16 +310,15 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     report_rows = ~is_tune
     scored = report_rows & ok
     require_scored(int(scored.sum()), "every reported row")
-    tuned: np.ndarray | None = None
-    notes: dict[str, str] = {}
     tune_ok = is_tune & ok
     if strategy.needs_tuning and not tune_ok.any():
         raise EmoevalError(f"--threshold per-class: every row of the tuning split {tune!r} "
                            f"({int(is_tune.sum())}) has an error, so no threshold can be tuned; "
                            "rerun the failed predictions or use a fixed threshold or top-k:<k>")
-    if tune and tune_ok.any():
-        tuned, notes = tune_thresholds(y_true[tune_ok], scores[tune_ok], order,
-                                       target_precision)
+    # in force, each class's own, notes, classes on too few positives (global threshold)
+    tuned, tuned_own, notes, fallen = (
+        tune_per_class(y_true[tune_ok], scores[tune_ok], order, target_precision)
+        if tune and tune_ok.any() else (None, None, {}, {}))
 
     yt, sc = y_true[scored], scores[scored]
     strategies: dict[str, dict[str, Any]] = {}
@@ -385,9 +387,10 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
             "n_tune": int(tune_ok.sum()),
             "target_precision": target_precision,
             "thresholds": thresholds,
-            "tuned_thresholds": dict(zip(order, map(float, tuned))) if tuned is not None
-            else None,
+            "tuned_thresholds": (None if tuned_own is None
+                                 else dict(zip(order, map(float, tuned_own)))),
             "notes": notes,
+            "small_classes": fallen,
         },
         "strategies": strategies,
         "reported_splits": sorted({s for s in table.loc[report_rows, "split"] if s}),
@@ -447,7 +450,7 @@ def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred:
             out[col][value or "(blank)"] = {
                 "n": int(mask.sum()), "f1_micro": m["f1_micro"], "f1_macro": m["f1_macro"],
                 "subset_accuracy": m["subset_accuracy"]}
-    return out
+    return mark_small_slices(out)
 
 
 # --------------------------------------------------------------------------- evaluate

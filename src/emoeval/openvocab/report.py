@@ -17,6 +17,7 @@ from typing import Any
 
 from ..reports.format import (ci_unit_text, code_span, decimal_text, finite, interval_text,
                               markdown_table)
+from ..reports.honesty import policy_note
 from ..reports.sections import (DETAILED_CSV, REPORT_FILE, errors_section, run_section,
                                 title_section, warnings_section)
 
@@ -228,8 +229,10 @@ def plot_hit_rates(results: Mapping[str, Any], path: str) -> str | None:
     axes.set_xlim(0, 100)
     axes.set_xlabel("truth word found in the prediction (%)")
     headline = finite((results.get("metrics") or {}).get("accuracy_recall_mean"))
+    policy = policy_note(results)  # unanswered samples: scored as empty sets, or left out
     axes.set_title(f"Most frequent truth words (headline "
-                   f"{'n/a' if headline is None else f'{headline:.3f}'})", fontsize=10)
+                   f"{'n/a' if headline is None else f'{headline:.3f}'}"
+                   f"{f'; {policy}' if policy else ''})", fontsize=10)
     axes.tick_params(axis="y", labelsize=8)
     figure.tight_layout()
     figure.savefig(path)

@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import EmoevalError
 from ..metrics.dimensional import resample_indices
 from ..scoring import is_blank, speaker_groups
+from ..small_samples import MIN_ITEMS  # contracts section 5: the one constant
 from .inputs import (INPUT, OK, TRANSPORT, UNANSWERED, as_json_list, prepare_rows,
                      read_groups, read_mer_pair)
 from .sets import PROTOCOLS, SetParseError, mapped_set, word_map
@@ -27,7 +28,6 @@ from .synonyms import SynonymSource, open_source
 
 METRICS = ("accuracy", "recall", "accuracy_recall_mean", "f1")
 POLICIES = ("wrong", "exclude")
-MIN_ITEMS = 10  # contracts section 5: a figure on fewer samples is marked small
 WORDS_KEPT = 200  # per-word rows kept in results.json (the most frequent truth words)
 
 

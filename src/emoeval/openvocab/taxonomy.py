@@ -26,6 +26,7 @@ from ..metrics.classification import classification_summary
 from ..metrics.multilabel import decision_metrics
 from ..metrics.stats import bootstrap_ci
 from ..scoring import speaker_groups
+from ..small_samples import MIN_ITEMS
 
 NO_CLASS = "<none>"
 
@@ -121,7 +122,7 @@ def agreement(rows: pd.DataFrame, classes: list[str]) -> dict[str, Any]:
     kappa = cohen_kappa_score(rule, judge, labels=[*classes, NO_CLASS])
     return {"n": int(len(both)), "cohen_kappa": None if np.isnan(kappa) else float(kappa),
             "observed_agreement": float((rule == judge).mean()),
-            "n_differ": int(len(differ)), "small": bool(len(both) < 10),
+            "n_differ": int(len(differ)), "small": bool(len(both) < MIN_ITEMS),
             "differ": [{"id": i, "words": w, "rule": r, "judge": j} for i, w, r, j in
                        zip(differ["id"], differ["predicted_words"], differ["predicted_class"],
                            differ["judge_class"])][:20]}

@@ -22,6 +22,7 @@ from .format import (
     pct,
     plural,
 )
+from .honesty import chance_lines, class_name, small_or
 from .plots import plot_confusion_matrix, plot_per_class
 from .sections import (
     OTHER,
@@ -192,7 +193,8 @@ def per_class_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:
     rows = []
     for label in order:
         v = per_class[label] if isinstance(per_class[label], Mapping) else {}
-        rows.append([label, pct(v.get("precision")), pct(v.get("recall")), pct(v.get("f1")),
+        rows.append([class_name(r, label), pct(v.get("precision")), pct(v.get("recall")),
+                     pct(v.get("f1")),
                      count_text(v.get("support")), count_text(v.get("predicted"))])
     lines = ["## Per class", "",
              "Recall: share of the class's samples found. Precision: share of the class's "
@@ -284,8 +286,9 @@ def classification_slices_section(r: Mapping[str, Any]) -> list[str]:
     """WA, UA and macro F1 within each group of ``--slice-by``."""
     return slices_section(
         r, ["n", "Accuracy (WA)", "Balanced accuracy (UA)", "Macro F1"],
-        lambda m: [count_text(m.get("n")), pct(m.get("accuracy")),
-                   pct(m.get("balanced_accuracy")), pct(m.get("f1_macro"))])
+        lambda m: [count_text(m.get("n")), small_or(m, pct(m.get("accuracy"))),
+                   small_or(m, pct(m.get("balanced_accuracy"))),
+                   small_or(m, pct(m.get("f1_macro")))])
 
 
 # --------------------------------------------------------------------------- the report
@@ -305,7 +308,7 @@ def linked_plots(results: Mapping[str, Any]) -> set[str]:
 def classification_sections(plots: Collection[str]) -> list[Section]:
     """The sections of the classification report, in order; ``plots``: the PNGs written."""
     return [
-        title_section, warnings_section, headline_section, how_to_read_section,
+        title_section, warnings_section, headline_section, chance_lines, how_to_read_section,
         samples_section, all_metrics_section, shared_metrics_section,
         partial(per_class_section, plotted=PER_CLASS_PNG in plots),
         partial(confusion_section, plotted=CONFUSION_PNG in plots),

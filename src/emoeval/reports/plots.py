@@ -19,6 +19,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .honesty import class_name, model_title, policy_note  # noqa: E402
+
 OTHER = "(other)"
 DPI = 110
 
@@ -43,12 +45,12 @@ def _wrap(text: str, width_in: float, size: float) -> str:
 
 
 def _title(results: Mapping[str, Any]) -> str:
-    model = (results.get("model") or {}).get("spec") if isinstance(results.get("model"),
-                                                                    Mapping) else None
+    model = model_title(results)
     dataset = (results.get("dataset") or {}).get("spec") if isinstance(results.get("dataset"),
                                                                         Mapping) else None
     parts = [p for p in (model, dataset) if p]
-    return " on ".join(map(str, parts))
+    policy = policy_note(results)  # generative: fallback cells are not predictions
+    return " on ".join(map(str, parts)) + (f" ({policy})" if policy else "")
 
 
 def _annotate(ax, values: np.ndarray, texts: list[list[str]], vmax: float, size: float) -> None:
@@ -182,7 +184,7 @@ def plot_per_class(results: Mapping[str, Any], path: str) -> str | None:
             if n <= 12:
                 ax.bar_label(bars, labels=[f"{v:.0f}" for v in values], fontsize=size - 2,
                              padding=1, color="#333333")
-        ticks = [f"{label}\n(n={int(_finite(r.get('support'))):,})"
+        ticks = [f"{class_name(results, label)}\n(n={int(_finite(r.get('support'))):,})"
                  for label, r in zip(order, rows)]
         rotate = n > 10 or max((len(s) for s in order), default=0) > 10
         ax.set_xticks(x)

@@ -32,6 +32,9 @@ from .format import (
     parameters_text,
 )
 
+from ..small_samples import MIN_ITEMS
+from .honesty import model_title
+
 REPORT_FILE = "report.md"
 DETAILED_CSV = "detailed_results.csv"
 OTHER = "(other)"
@@ -71,10 +74,12 @@ def write_report(out_dir: str, text: str, name: str = REPORT_FILE) -> str:
 def title_section(r: Mapping[str, Any], heading: str = "Emotion recognition report") -> list[str]:
     """``# <heading>: model on dataset`` and the facts of the run: model, dataset (split,
     stratified limit), task."""
-    model = field(r.get("model"), "spec") or "unknown model"
+    model = model_title(r) or "unknown model"
     dataset = field(r.get("dataset"), "spec") or "unknown dataset"
     lines = [f"# {heading}: {model} on {dataset}", ""]
     facts = [f"Model: {code_span(model)}"]
+    if field(r.get("model"), "name") and field(r.get("model"), "spec") != model:
+        facts[0] += f" (spec {code_span(r['model']['spec'])})"
     ds = r.get("dataset") if isinstance(r.get("dataset"), Mapping) else {}
     ds_fact = f"Dataset: {code_span(dataset)}"
     extras = []
@@ -132,7 +137,8 @@ def slices_section(r: Mapping[str, Any], header: Sequence[str],
     if not lines:
         return []
     return ["## Slices", "", "The same metrics within each group of samples (no confidence "
-            "intervals: small groups give noisy numbers).", "", *lines]
+            "intervals: small groups give noisy numbers; a group of fewer than "
+            f"{MIN_ITEMS} samples shows n/a).", "", *lines]
 
 
 def label_mapping_section(r: Mapping[str, Any]) -> list[str]:
