@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
+from .commands._shared import console  # the CLI's stderr console
 from .errors import EmoevalError
 
 #: options that must be > 0 when given, whatever the command
@@ -99,9 +101,6 @@ def os_error_line(exc: OSError) -> str | None:
 
 
 def report(message: str) -> None:
-    from .cli import console  # the CLI's stderr console, imported late: cli imports us
-    from rich.markup import escape
-
     console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 

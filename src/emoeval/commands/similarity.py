@@ -55,7 +55,7 @@ def similarity(
 ) -> None:
     """Score (audio, prompt) pairs against the human majority: balanced accuracy, ROC-AUC,
     slices, the rubric report (emolia-bench's outputs)."""
-    from ..cli import _command_line, _fail, _progress, out_console
+    from ._shared import _command_line, _fail, _progress, out_console
     from ..errors import EmoevalError
     from ..http import ClientOptions
     from ..similarity import SimilarityConfig, run_similarity
@@ -121,7 +121,7 @@ def similarity_items(
 ) -> None:
     """Build similarity items from a labelled corpus: the true emotion as a positive, the
     corpus' other emotions as negatives, with a seeded dev/test split grouped by clip."""
-    from ..cli import _fail, out_console
+    from ._shared import _fail, out_console
     from ..datasets.base import DatasetOptions
     from ..errors import EmoevalError
     from ..similarity.build_items import build_items
