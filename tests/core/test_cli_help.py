@@ -61,6 +61,13 @@ def test_every_dataset_reading_command_takes_every_dataset_flag(name):
     assert set(DATASET_FLAGS) <= options_of(name)
 
 
+def test_similarity_items_takes_every_column_flag_but_no_label_choice():
+    # it writes every emotion of the corpus: label choices would be flags that do nothing
+    flags = options_of("similarity-items")
+    assert set(DATASET_FLAGS[:10]) <= flags
+    assert not {"--labels", "--keep-labels", "--merge", "--label-map"} & flags
+
+
 def test_dataset_flags_cover_every_dataset_option():
     # a new DatasetOptions field must become a flag of every dataset-reading command
     flags = {"--" + f.name.replace("_", "-") for f in dataclasses.fields(DatasetOptions)}

@@ -93,29 +93,36 @@ _LABEL_FLAGS: dict[str, tuple[object, object]] = {
 _LIST_FLAGS = {"target_cols", "labels", "keep_labels"}  # a,b,c on the command line
 
 
-def reads_dataset(command: Callable) -> Callable:
-    """Give ``command`` every dataset-column and label flag (``--id-col`` ... ``--label-group``,
-    ``--labels``, ``--keep-labels``, ``--merge``, ``--label-map``), collected into its
-    ``dataset_options`` (:class:`emoeval.datasets.base.DatasetOptions`) and ``label_options``
-    (:class:`LabelOptions`) parameters, so no command re-lists them or forgets one."""
+def reads_dataset(command: Callable | None = None, *, labels: bool = True) -> Callable:
+    """Give ``command`` every dataset-column flag (``--id-col`` ... ``--label-group``) and,
+    unless ``labels=False``, the label flags (``--labels``, ``--keep-labels``, ``--merge``,
+    ``--label-map``), collected into its ``dataset_options``
+    (:class:`emoeval.datasets.base.DatasetOptions`) and ``label_options``
+    (:class:`LabelOptions`) parameters, so no command re-lists them or forgets one.
+
+    Used as ``@reads_dataset`` or ``@reads_dataset(labels=False)``."""
+    if command is None:
+        return functools.partial(reads_dataset, labels=labels)
     from ..datasets.base import DatasetOptions
 
+    flags_added = {**(_LABEL_FLAGS if labels else {}), **_COLUMN_FLAGS}
     collected = ("dataset_options", "label_options")
     own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
            if p.name not in collected]
     added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
                                default=default)
-             for name, (annotation, default) in {**_LABEL_FLAGS, **_COLUMN_FLAGS}.items()]
+             for name, (annotation, default) in flags_added.items()]
 
     @functools.wraps(command)
     def with_dataset_flags(**given):
-        flags = {name: given.pop(name) for name in (*_COLUMN_FLAGS, *_LABEL_FLAGS)}
-        for name in _LIST_FLAGS:
+        flags = {name: given.pop(name) for name in flags_added}
+        for name in _LIST_FLAGS & set(flags):
             flags[name] = _split_list(flags[name])
-        return command(
-            **given,
-            dataset_options=DatasetOptions(**{name: flags[name] for name in _COLUMN_FLAGS}),
-            label_options=LabelOptions(**{name: flags[name] for name in _LABEL_FLAGS}))
+        if labels:
+            given["label_options"] = LabelOptions(**{name: flags[name]
+                                                     for name in _LABEL_FLAGS})
+        return command(**given, dataset_options=DatasetOptions(
+            **{name: flags[name] for name in _COLUMN_FLAGS}))
 
     parameters = own + added
     with_dataset_flags.__signature__ = inspect.Signature(parameters)
