@@ -50,8 +50,8 @@ def test_every_command_help_works(name):
 def test_options_are_grouped_in_panels(name, panels):
     result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    titles = [line.strip("╭─ ╮").split(" ─")[0].strip() for line in result.output.splitlines()
-              if line.startswith("╭─")]
+    titles = [line.strip("╭─ ╮").split(" ─")[0].strip()
+              for line in result.output.splitlines() if line.startswith("╭─")]
     for panel in panels:
         assert any(title.startswith(panel) for title in titles), (panel, titles)
 
