@@ -23,13 +23,90 @@ MODEL_FIXTURES = {"audio_model", "audio_model_nomask", "text_model", "fitted_aud
                   "fitted_text_model", "status_models", "emotion_classifier", "tiny_clap"}
 MODEL_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:torch|transformers|onnxruntime|onnx|ray|"
                           r"sentence_transformers)\b", re.MULTILINE)
-MODEL_BUILD = re.compile(r"\bbuild_\w+\(")
+# builders' build_* functions, and the MiniLM sentence-transformers model behind zeroshot:
+MODEL_BUILD = re.compile(r"\bbuild_\w+\(|zeroshot:|\bminilm\b")
 SHARED_DATA_USE = re.compile(r"\bshared_data\b|\bSHARED_DATA\b")
 TESTS_DIR = str(Path(__file__).parent)
 SLOW_FOLDERS = {"engines", "throughput"}
-#: tests measured above ~1.5 s that neither rule above catches (module path relative to
-#: tests/, or "module::test name" for one test of a module)
-SLOW_TESTS: set[str] = set()
+#: tests measured above ~1.5 s (on a loaded 2-core machine, `--durations`) that the rules
+#: above miss, by module (path relative to tests/): the names of its slow tests, or None
+#: when most of its tests are slow or share a slow fixture
+SLOW_TESTS: dict[str, tuple[str, ...] | None] = {
+    "module": ("test name",),
+    "compare/test_compare_runs.py": None,
+    "compare/test_compare_dimensional.py": None,
+    "compare/test_compare_like_with_like.py": None,
+    "adapters/test_python_adapter.py": ("test_audio_dataset_gives_decoded_arrays",),
+    "annotations/test_annotations_agreement.py": ("test_long_binary_end_to_end",),
+    "compare/test_compare_inputs.py": (
+        "test_cli_prints_verdicts_and_writes_the_report",
+        "test_the_same_predictions_twice_say_so",
+    ),
+    "compare/test_compare_paired_stats.py": (
+        "test_bootstrap_distribution_matches_naive_resampling",
+        "test_p_value_agrees_with_the_share_of_naive_resamples_beyond_zero",
+    ),
+    "core/test_cli.py": (
+        "test_collapsed_model_is_flagged_in_results_and_report",
+        "test_evaluate_models_file_runs_each_then_compares",
+        "test_evaluate_text_end_to_end_and_rescore_detailed_results",
+        "test_kill_9_mid_run_then_resume_loses_and_redoes_nothing",
+        "test_limit_is_stratified_seeded_and_resumable",
+        "test_merge_then_keep_labels",
+        "test_other_model_in_same_out_is_refused",
+        "test_report_rerenders_without_a_model",
+        "test_score_reproduces_seed_002_exactly",
+    ),
+    "dimensional/test_dim_evaluate.py": (
+        "test_dim_evaluate_range_mapping_is_recorded",
+        "test_dim_evaluate_values_model_end_to_end",
+    ),
+    "dimensional/test_dim_llm_answers.py": (
+        "test_emoeval_score_rescores_a_written_answer_table_under_either_policy",
+        "test_evaluate_an_llm_on_ratings_end_to_end",
+    ),
+    "dimensional/test_dim_score_cli.py": (
+        "test_dim_score_end_to_end",
+        "test_dim_score_finds_dimensions_and_records_bad_rows",
+        "test_dim_score_slices_match_scoring_each_group_alone",
+    ),
+    "faults/test_http_client_limits.py": (
+        "test_failures_are_retried_like_other_transport_errors",
+        "test_llm_evaluate_records_the_slow_answer_per_sample",
+    ),
+    "faults/test_serve_attacks.py": ("test_a_huge_text_never_stalls_health",),
+    "generative/test_generative_evaluate.py": (
+        "test_evaluate_llm_end_to_end_and_rerun_costs_nothing",
+        "test_evaluate_llm_on_audio_sends_wav_and_skips_bad_files",
+    ),
+    "generative/test_generative_scoring.py": (
+        "test_cli_reads_jsonl_with_json_answers",
+        "test_cli_scores_an_answers_file_and_rescores_its_own_output",
+        "test_seed_002_every_policy_matches_sklearn",
+    ),
+    "metrics/test_bootstrap.py": ("test_multinomial_counts_agree_with_row_resampling",),
+    "metrics/test_thresholds.py": ("test_best_threshold_beats_every_other_cut",),
+    "multilabel/test_ml_scoring.py": ("test_cli_score_writes_report_and_thresholds",),
+    "openvocab/test_openvocab_compare.py": ("test_paired_bootstrap_of_two_runs",),
+    "reports/test_reports_render.py": (
+        "test_many_classes_scale_the_figure",
+        "test_render_all_creates_out_dir",
+    ),
+    "screening/test_screening_statuses.py": (
+        "test_a_hanging_candidate_is_stopped_at_the_time_limit",
+        "test_cli_contains_a_crash_and_keeps_an_unprobed_model",
+        "test_cli_verdicts_mean_what_they_say",
+        "test_worker_runs_as_a_module",
+    ),
+    "similarity/test_similarity_cli.py": ("test_serve_command_answers_the_contract",),
+    "similarity/test_similarity_endpoint.py": (
+        "test_faulty_server_errors_are_recorded_per_item_and_counted",
+        "test_rerun_resumes_and_retries_only_failures",
+    ),
+    "similarity/test_similarity_sham.py": (
+        "test_sham_in_process_equals_sham_server_item_for_item",
+    ),
+}
 
 
 def _source(obj) -> str:
@@ -67,6 +144,10 @@ def pytest_collection_modifyitems(config, items):
             module_models[rel] = module is not None and _module_imports_models(module)
         source = _sources(item)
         names = set(getattr(item, "fixturenames", ()))
+        # a model fixture picked by parameter (request.getfixturevalue(name))
+        callspec = getattr(item, "callspec", None)
+        names |= {v for v in (callspec.params.values() if callspec else ())
+                  if isinstance(v, str)}
         models = (module_models[rel] or bool(names & MODEL_FIXTURES)
                   or bool(MODEL_IMPORT.search(source)) or bool(MODEL_BUILD.search(source)))
         shared = "shared_data" in names or bool(SHARED_DATA_USE.search(source))
@@ -75,8 +156,8 @@ def pytest_collection_modifyitems(config, items):
         if shared:
             item.add_marker(pytest.mark.shared_data)
         name = item.name.split("[")[0]
-        if (models or shared or rel.split("/")[0] in SLOW_FOLDERS or rel in SLOW_TESTS
-                or f"{rel}::{name}" in SLOW_TESTS):
+        measured = rel in SLOW_TESTS and (SLOW_TESTS[rel] is None or name in SLOW_TESTS[rel])
+        if models or shared or rel.split("/")[0] in SLOW_FOLDERS or measured:
             item.add_marker(pytest.mark.slow)
 
 
