@@ -23,7 +23,9 @@ from . import __version__
 from .adapters.base import ModelAdapter, load_adapter
 from .datasets.base import Dataset, DatasetOptions, Row, has_targets, load_dataset, metadata_keys
 from .errors import EmoevalError
-from .labels import LabelMapping, apply_label_options, build_mapping, load_label_map, parse_merge
+from .freshness import store_summary
+from .labels import (LabelMapping, apply_label_options, build_mapping, label_key, label_spellings,
+                     load_label_map, parse_merge)
 from .runner import run as run_predictions
 from .scoring import SCHEMA_VERSION, score_table
 from .store import PredictionStore
@@ -62,6 +64,8 @@ class EvaluationConfig:
     #: passed to the task's scorer (e.g. invalid_policy for generative, threshold)
     task_options: dict[str, Any] = field(default_factory=dict)
     command: str = ""
+    #: also ask again the samples stored as ``unanswered`` (model crash, NaN, abstention)
+    retry_errors: bool = False
 
 
 def all_label_names(rows: list[Row]) -> list[str]:
@@ -121,17 +125,23 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
                            "check --label-col")
     label_map = load_label_map(cfg.label_map)
     merge = parse_merge(cfg.merge)
+    # spellings that differ in case or whitespace are one class, under the data's most
+    # frequent spelling (targets of --merge/--label-map too, when the data has them)
+    spellings = label_spellings(all_label_names(rows))
     for row in rows:  # a multi-label row holds a list: each of its labels is rewritten
         names = row.label if isinstance(row.label, list) else [str(row.label)]
-        names = apply_label_options(names, declared=None, merge=merge, label_map=label_map)
+        names = [spellings.spell(n) for n in apply_label_options(
+            [spellings.spell(n) for n in names], declared=None, merge=merge,
+            label_map=label_map)]
         row.label = sorted(set(names)) if isinstance(row.label, list) else names[0]
     if cfg.keep_labels:
-        present = set(all_label_names(rows))
-        missing = [k for k in cfg.keep_labels if k not in present]
+        present = {label_key(n): n for n in all_label_names(rows)}
+        missing = [k for k in cfg.keep_labels if label_key(k) not in present]
         if missing:
+            have = ", ".join(sorted(present.values()))
             raise EmoevalError(f"--keep-labels names labels not in the data: "
-                               f"{', '.join(missing)} (have: {', '.join(sorted(present))})")
-        keep = set(cfg.keep_labels)
+                               f"{', '.join(missing)} (have: {have})")
+        keep = {present[label_key(k)] for k in cfg.keep_labels}
         for row in rows:
             if isinstance(row.label, list):
                 row.label = [name for name in row.label if name in keep]
@@ -139,7 +149,7 @@ def prepare_rows(dataset: Dataset, rows: list[Row], cfg: EvaluationConfig
     if cfg.labels:
         apply_label_options(all_label_names(rows), declared=cfg.labels, merge={},
                             label_map={})
-        labels = list(cfg.labels)
+        labels = [spellings.spell(name) for name in cfg.labels]
     else:
         labels = sorted(set(all_label_names(rows)))
     rows = stratified_limit(rows, cfg.limit, cfg.seed)
@@ -263,6 +273,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     # identity of the data as read (before label options and --limit), so a run with a
     # larger --limit reuses the predictions of a smaller one
     dataset_fp = dataset.fingerprint(all_rows)
+    spellings = (label_spellings(all_label_names(all_rows)) if not has_targets(all_rows)
+                 else label_spellings([]))  # the data's spellings, before prepare_rows folds them
     rows, labels, label_map = prepare_rows(dataset, all_rows, cfg)
     if cfg.runtime != "torch":
         from .onnx.runtime import prepare_runtime, runtime_adapter_options
@@ -326,7 +338,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         if cfg.engine == "local":
             timing = run_predictions(adapter, rows + tune_rows, store,
                                      batch_size=cfg.batch_size,
-                                     on_progress=progress)
+                                     on_progress=progress, retry_errors=cfg.retry_errors)
         elif cfg.engine == "ray":
             from .engines.ray_engine import run_with_ray
 
@@ -336,6 +348,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
                                   modality=adapter.modality,
                                   sampling_rate=adapter.sampling_rate,
                                   candidate_labels=labels, dimensions=dimensions,
+                                  retry_errors=cfg.retry_errors,
                                   **{k: v for k, v in cfg.engine_options.items()
                                      if v is not None})
         else:
@@ -362,8 +375,12 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             **part,
             "label_mapping": mapping.to_dict(),
             "efficiency": efficiency_block(adapter, store, rows, timing),
+            "store": store_summary(store, timing),
+            "label_spellings": spellings.folded,
         }
-        results["warnings"] = dataset_warnings(dataset, mapping) + results.get("warnings", [])
+        results["warnings"] = (spellings.warnings(f"the dataset {cfg.dataset}")
+                               + dataset_warnings(dataset, mapping)
+                               + results["store"]["notices"] + results.get("warnings", []))
         results["run"] = run_block(cfg.command, started, t0)
     write_results(cfg.out, results, table)
     render_reports(cfg.out)
@@ -476,21 +493,13 @@ def model_fingerprint(adapter: ModelAdapter, mapping: LabelMapping) -> str:
 
 
 def read_predictions_file(path: str) -> pd.DataFrame:
-    """CSV, TSV, JSONL or Parquet into a table (ids and labels as strings)."""
+    """CSV, TSV, JSONL or Parquet into a table (ids, labels and predictions as written, as
+    text; a missing cell as ""): :func:`emoeval.tables.read_frame`."""
+    from .tables import read_frame
+
     if not os.path.isfile(path):
         raise EmoevalError(f"predictions file {path!r} not found")
-    lower = path.lower()
-    if lower.endswith((".jsonl", ".ndjson")):
-        table = pd.read_json(path, lines=True, dtype=False)
-    elif lower.endswith(".parquet"):
-        table = pd.read_parquet(path)
-    else:
-        table = pd.read_csv(path, sep="\t" if lower.endswith(".tsv") else ",", dtype=str,
-                            keep_default_na=False)
-    for col in ("id", "label", "prediction"):
-        if col in table.columns:
-            table[col] = table[col].map(lambda v: "" if v is None else str(v))
-    return table
+    return read_frame(path, text_columns=("id", "label", "prediction"))
 
 
 def score_file(path: str | None, out: str, *, task: str = "classification",

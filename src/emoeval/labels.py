@@ -7,7 +7,9 @@ Single-letter corpus codes are never global aliases: they belong to their preset
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import numpy as np
 
@@ -34,6 +36,58 @@ _ALIAS_TO_CANONICAL: dict[str, str] = {}
 for _name, _aliases in VOCABULARY.items():
     for _alias in (_name, *_aliases):
         _ALIAS_TO_CANONICAL[_alias] = _name
+
+
+def label_key(label: str) -> str:
+    """How two spellings of a label are compared everywhere (dataset labels, model labels,
+    predictions, --labels, --merge, --label-map): case and whitespace ignored."""
+    return " ".join(str(label).split()).casefold()
+
+
+@dataclass
+class LabelSpellings:
+    """The spellings of the dataset's labels that :func:`label_key` folds together.
+
+    ``canonical[key]`` is the spelling a class goes by: the dataset's most frequent one (the
+    first seen on a tie); ``counts[canonical]`` every spelling met, with its count.
+    """
+
+    canonical: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def spell(self, label: str) -> str:
+        """The canonical spelling of ``label``, or ``label`` itself when the data lacks it."""
+        return self.canonical.get(label_key(label), label)
+
+    @property
+    def folded(self) -> dict[str, dict[str, int]]:
+        """The classes written in more than one way: canonical -> {spelling: count}."""
+        return {name: dict(spellings) for name, spellings in self.counts.items()
+                if len(spellings) > 1}
+
+    def warnings(self, where: str) -> list[str]:
+        """One line naming the data and the spellings folded into each class."""
+        folded = self.folded
+        if not folded:
+            return []
+        parts = [f"{name!r} <- " + ", ".join(f"{s!r} ({n})" for s, n in spellings.items())
+                 for name, spellings in folded.items()]
+        return [f"{where} spells {len(folded)} label{'s' if len(folded) != 1 else ''} in more "
+                "than one way (case or whitespace); each is one class, under its most "
+                "frequent spelling: " + "; ".join(parts)]
+
+
+def label_spellings(labels: Iterable[str]) -> LabelSpellings:
+    """Group the dataset's label occurrences by :func:`label_key`."""
+    by_key: dict[str, Counter] = {}
+    for label in labels:
+        by_key.setdefault(label_key(label), Counter())[str(label)] += 1
+    result = LabelSpellings()
+    for key, counter in by_key.items():
+        name = counter.most_common(1)[0][0]  # Counter keeps first-seen order on ties
+        result.canonical[key] = name
+        result.counts[name] = dict(counter)
+    return result
 
 
 def normalise(label: str) -> str:
@@ -167,8 +221,8 @@ def build_mapping(model_labels: list[str], dataset_labels: list[str],
     """Map model labels onto dataset labels: ``label_map`` first, then exact name, then alias."""
     if unmapped_policy not in {"restrict", "wrong"}:
         raise EmoevalError(f"--unmapped {unmapped_policy!r}: use restrict or wrong")
-    label_map = label_map or {}
-    dataset_set = set(dataset_labels)
+    label_map = {label_key(k): v for k, v in (label_map or {}).items()}
+    dataset_by_key = {label_key(d): d for d in dataset_labels}
     by_normalised = {normalise(d): d for d in dataset_labels}
     by_canonical: dict[str, str] = {}
     for d in dataset_labels:
@@ -178,13 +232,14 @@ def build_mapping(model_labels: list[str], dataset_labels: list[str],
     mapping: dict[str, str | None] = {}
     how: dict[str, str] = {}
     for m in model_labels:
-        if m in label_map:
-            target = label_map[m]
-            if target is not None and target not in dataset_set:
+        if label_key(m) in label_map:
+            target = label_map[label_key(m)]
+            if target is not None and label_key(target) not in dataset_by_key:
                 raise EmoevalError(
                     f"--label-map maps model label {m!r} to {target!r}, which is not a "
                     f"dataset label ({', '.join(dataset_labels)})")
-            mapping[m], how[m] = target, "label-map"
+            mapping[m] = None if target is None else dataset_by_key[label_key(target)]
+            how[m] = "label-map"
         elif normalise(m) in by_normalised:
             mapping[m], how[m] = by_normalised[normalise(m)], "exact"
         elif canonical(m) is not None and canonical(m) in by_canonical:
@@ -208,14 +263,17 @@ def apply_label_options(labels: list[str], *, declared: list[str] | None,
     Checks ``--labels`` (the declared set): any other label in the data is an error naming
     the stray labels. Returns the rewritten labels.
     """
+    label_map = {label_key(k): v for k, v in label_map.items()}
+    merge = {label_key(k): v for k, v in merge.items()}
     out = []
     for label in labels:
-        if label in label_map and label_map[label] is not None:
-            label = label_map[label]
-        label = merge.get(label, label)
+        if label_map.get(label_key(label)) is not None:
+            label = label_map[label_key(label)]
+        label = merge.get(label_key(label), label)
         out.append(label)
     if declared:
-        stray = sorted(set(out) - set(declared))
+        known = {label_key(d) for d in declared}
+        stray = sorted({label for label in out if label_key(label) not in known})
         if stray:
             raise EmoevalError(
                 f"labels in the data that --labels does not declare: {', '.join(stray)}; "

@@ -22,7 +22,8 @@ from .adapters.base import ModelAdapter
 from .audio import audio_duration, load_audio
 from .datasets.base import Row
 from .errors import SampleError
-from .store import PredictionStore, Record
+from .freshness import plan_resume
+from .store import INPUT, OK, UNANSWERED, PredictionStore, Record
 
 ABSTAINED = "abstained: the model gave no score to any label"
 #: set by a user who chose thread counts; the runner then leaves torch's threads alone
@@ -95,26 +96,29 @@ def _prepared_batches(batches: list[list[Row]], adapter: ModelAdapter, workers: 
             yield batch, pending.result()
 
 
-def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]) -> list[tuple[Any, str | None]]:
+def _predict_isolated(adapter: ModelAdapter, inputs: list[Any]
+                      ) -> list[tuple[Any, str | None, str]]:
     """Predict a batch; if it fails, retry one by one so one bad input fails alone.
 
-    Returns (score vector or answer text or None, error) per input.
+    Returns (score vector or answer text or None, error, outcome kind) per input; a crash on
+    one input is ``unanswered``, a per-sample SampleError of a text model has its own kind.
     """
     try:
         if adapter.output == "text":
             answers = list(adapter.predict(inputs))
             if len(answers) != len(inputs):
                 raise ValueError(f"adapter returned {len(answers)} answers for {len(inputs)}")
-            return [(None, str(a)) if isinstance(a, SampleError) else (str(a), None)
-                    for a in answers]
+            return [(None, str(a), a.kind or UNANSWERED) if isinstance(a, SampleError)
+                    else (str(a), None, OK) for a in answers]
         scores = np.asarray(adapter.predict(inputs), dtype=float)
         if scores.shape != (len(inputs), len(adapter.labels)):
             raise ValueError(f"adapter returned shape {scores.shape}, expected "
                              f"({len(inputs)}, {len(adapter.labels)})")
-        return [(s, None) for s in scores]
+        return [(s, None, OK) for s in scores]
     except Exception as batch_exc:
         if len(inputs) == 1:
-            return [(None, f"model error: {type(batch_exc).__name__}: {batch_exc}")]
+            return [(None, f"model error: {type(batch_exc).__name__}: {batch_exc}",
+                     UNANSWERED)]
     return [_predict_isolated(adapter, [x])[0] for x in inputs]
 
 
@@ -126,26 +130,27 @@ def predict_prepared(adapter: ModelAdapter, ids: list[str], inputs: list[Any]) -
     records: list[Record | None] = [None] * len(ids)
     live = [i for i, x in enumerate(inputs) if not isinstance(x, SampleError)]
     for i, x in enumerate(inputs):
-        if isinstance(x, SampleError):
-            records[i] = Record(ids[i], None, str(x))
+        if isinstance(x, SampleError):  # the input could not be prepared: the data's fault
+            records[i] = Record(ids[i], None, str(x), kind=x.kind or INPUT)
     if live:
         t0 = time.perf_counter()
         results = _predict_isolated(adapter, [inputs[i] for i in live])
         per_sample_ms = 1000.0 * (time.perf_counter() - t0) / len(live)
-        for i, (output, error) in zip(live, results):
-            records[i] = _record(ids[i], adapter, output, error, per_sample_ms)
+        for i, (output, error, kind) in zip(live, results):
+            records[i] = _record(ids[i], adapter, output, error, kind, per_sample_ms)
     return [r for r in records if r is not None]
 
 
-def _record(sample_id: str, adapter: ModelAdapter, output: Any, error: str | None,
+def _record(sample_id: str, adapter: ModelAdapter, output: Any, error: str | None, kind: str,
             latency_ms: float) -> Record:
     if output is None:
-        return Record(sample_id, None, error, latency_ms)
+        return Record(sample_id, None, error, latency_ms, kind=kind)
     if adapter.output == "text":
-        return Record(sample_id, None, None, latency_ms, text=output)
+        return Record(sample_id, None, None, latency_ms, text=output, kind=OK)
     # labels read after predict: open-vocabulary adapters may grow them
     scores = dict(zip(adapter.labels, (float(v) for v in output)))
-    return Record(sample_id, scores, check_scores(output, adapter.output), latency_ms)
+    problem = check_scores(output, adapter.output)  # NaN, abstention: no usable answer
+    return Record(sample_id, scores, problem, latency_ms, kind=UNANSWERED if problem else OK)
 
 
 def default_decode_workers(cores: int) -> int:
@@ -190,12 +195,12 @@ def _threads_for(adapter: ModelAdapter, decode_workers: int) -> Iterator[None]:
 
 def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
         batch_size: int = 8, workers: int | None = None,
-        on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Predict every row not yet in ``store``. Returns timing for the efficiency block."""
-    # remote adapters ask again for samples whose request failed (a transport error is not
-    # an answer); the store keeps the last record per id
-    retry = getattr(adapter, "retry_failed_on_resume", False)
-    todo = [r for r in rows if r.id not in store or (retry and store.records[r.id].error)]
+        on_progress: Callable[[int], None] | None = None,
+        retry_errors: bool = False) -> dict[str, Any]:
+    """Predict every row the resume rule (:func:`emoeval.freshness.plan_resume`) picks.
+    Returns timing for the efficiency block and the resume counts."""
+    plan = plan_resume(rows, store, adapter.modality, retry_errors=retry_errors)
+    todo = plan.todo  # the store keeps the last record per id
     if on_progress and len(todo) < len(rows):
         on_progress(len(rows) - len(todo))
     workers = workers if workers is not None else default_decode_workers(os.cpu_count() or 2)
@@ -205,10 +210,11 @@ def run(adapter: ModelAdapter, rows: list[Row], store: PredictionStore, *,
         for batch, inputs in _prepared_batches(plan_batches(todo, batch_size), adapter,
                                                workers):
             records = predict_prepared(adapter, [r.id for r in batch], inputs)
+            plan.stamp(records)
             reached = [r.latency_ms for r in records if r.latency_ms is not None]
             model_seconds += sum(reached) / 1000.0
             n_predicted += len(reached)
             store.add_batch(records)
             if on_progress:
                 on_progress(len(batch))
-    return {"model_seconds": model_seconds, "n_predicted": n_predicted}
+    return {"model_seconds": model_seconds, "n_predicted": n_predicted, **plan.counts()}

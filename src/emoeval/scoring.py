@@ -13,17 +13,19 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmoevalError
+from .labels import LabelSpellings, label_key, label_spellings
 from .metrics.classification import classification_summary, slice_metrics
 from .metrics.resampling import AUTO, SPEAKER_UNITS, resolve_ci_unit
 from .metrics.stats import bootstrap_ci
+from .store import infer_kind
+# the one missing-cell rule (a blank or whitespace-only cell, None, NaN); the task scorers
+# import it from here under its old name
+from .tables import is_missing as is_blank
+from .tables import missing_rows
 
 SCHEMA_VERSION = "1.0"
 CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
 SPEAKER_COLUMNS = tuple(SPEAKER_UNITS)
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == ""
 
 
 def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
@@ -55,8 +57,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     table.loc[blank_prediction, "error"] = "no prediction"
     unlabelled = table["label"].map(is_blank)
     if unlabelled.any():
-        raise EmoevalError(f"{int(unlabelled.sum())} rows have no label (first id: "
-                           f"{table.loc[unlabelled, 'id'].iloc[0]}); drop them or label them")
+        raise EmoevalError(f"no label in {missing_rows(list(table['label']), list(table['id']))}"
+                           "; drop those rows or label them")
     table["label"] = table["label"].astype(str)
     stray = sorted(set(table["label"]) - set(labels))
     if stray:
@@ -91,6 +93,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     warnings = prediction_warnings(y_pred, labels)
     errors = table[table["error"] != ""]
     error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+    # outcome kind of each error (contracts-v2 section 1): a blank prediction is unanswered
+    outcomes = errors["error"].map(infer_kind)
     return {
         "labels": list(labels),
         "n_samples": int(len(table)),
@@ -106,8 +110,8 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "slices": slices,
         "warnings": warnings,
         "errors": {"by_kind": {str(k): int(v) for k, v in error_kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+                   "samples": [{"id": i, "error": e, "kind": k}
+                               for i, e, k in zip(errors["id"], errors["error"], outcomes)]},
     }
 
 
@@ -140,9 +144,22 @@ def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None
             raise EmoevalError(f"predictions table has no {col!r} column (columns: "
                                f"{', '.join(map(str, table.columns))}); --task classification "
                                "needs id, label, prediction")
-    order = labels_for_table(table, labels)
-    return score_table(table, order, slice_by=slice_by, n_resamples=n_resamples,
-                       seed=seed), table
+    table, spellings = fold_label_spellings(table)
+    order = labels_for_table(table, labels and [spellings.spell(name) for name in labels])
+    part = score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed)
+    part["label_spellings"] = spellings.folded
+    part["warnings"] = spellings.warnings("the predictions file's label column") + part["warnings"]
+    return part, table
+
+
+def fold_label_spellings(table: pd.DataFrame) -> tuple[pd.DataFrame, LabelSpellings]:
+    """Labels and predictions under the canonical spelling of the true labels (case and
+    whitespace ignored, :func:`emoeval.labels.label_key`)."""
+    spellings = label_spellings(str(v) for v in table["label"] if not is_blank(v))
+    table = table.copy()
+    for col in ("label", "prediction"):
+        table[col] = table[col].map(lambda v: v if is_blank(v) else spellings.spell(str(v)))
+    return table, spellings
 
 
 def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[str]:
@@ -152,6 +169,7 @@ def labels_for_table(table: pd.DataFrame, declared: list[str] | None) -> list[st
         return list(declared)
     score_cols = [c[len("score_"):] for c in table.columns if str(c).startswith("score_")]
     truth = sorted({str(v) for v in table["label"] if not is_blank(v)})
-    if score_cols and set(truth) <= set(score_cols):
-        return score_cols
+    spelled = {label_key(t): t for t in truth}
+    if score_cols and set(spelled) <= {label_key(c) for c in score_cols}:
+        return [spelled.get(label_key(c), c) for c in score_cols]
     return truth

@@ -143,7 +143,8 @@ def test_resume_predicts_only_what_the_store_lacks(models_folder, calls, tmp_pat
     # everything is stored now: nothing runs, nothing is written
     with PredictionStore(str(out), MANIFEST) as store:
         timing = run_with_ray(spec, {}, rows, store, batch_size=2, workers=2)
-    assert timing == {"model_seconds": 0.0, "n_predicted": 0}
+    assert timing == {"model_seconds": 0.0, "n_predicted": 0, "n_from_store": len(rows),
+                      "n_refreshed": 0, "n_retried": 0}
     assert len(stored_ids(out)) == len(rows)
 
 

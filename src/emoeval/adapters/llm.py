@@ -60,6 +60,7 @@ from ..answers.prompts import (
 )
 from ..errors import EmoevalError, SampleError
 from ..http import DEFAULT_MAX_RESPONSE_BYTES, ClientOptions, EndpointClient, Reply
+from ..store import TRANSPORT
 from .base import ModelAdapter
 
 ADAPTER_VERSION = "emoeval-llm-1"
@@ -96,14 +97,15 @@ def answer_text(reply: Reply) -> str | SampleError:
     """The answer of one chat-completions reply, or the SampleError that replaces it."""
     if not reply.ok:
         tries = f"{reply.attempts} attempt{'s' if reply.attempts != 1 else ''}"
-        return SampleError(f"{reply.error} [{tries}]")
+        return SampleError(f"{reply.error} [{tries}]", kind=TRANSPORT)
     try:
         message = reply.json["choices"][0]["message"]
         if not isinstance(message, dict):
             raise TypeError
     except (KeyError, IndexError, TypeError):
+        # the server's fault, not the model's answer: asked again like a failed request
         return SampleError(f"malformed response: no choices[0].message in "
-                           f"{reply.text[:120]!r}")
+                           f"{reply.text[:120]!r}", kind=TRANSPORT)
     content = message.get("content")
     if isinstance(content, list):  # content parts
         content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
@@ -115,9 +117,6 @@ def answer_text(reply: Reply) -> str | SampleError:
 class LLMAdapter(ModelAdapter):
     name = "llm"
     output = "text"
-    #: a failed request is no answer: a resumed run may ask again (read by the runner once
-    #: it supports it; until then a failed sample stays failed in its --out)
-    retry_failed_on_resume = True
 
     def __init__(self, argument: str, spec: str = "", prompt: str | None = None,
                  concurrency: int = 4, timeout: float = 60.0, retries: int = 3,

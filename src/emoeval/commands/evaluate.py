@@ -106,6 +106,11 @@ def evaluate(
     pred_range: PredRangeOption = None,
     target_range: TargetRangeOption = None,
     output_names: OutputNamesOption = None,
+    retry_errors: bool = typer.Option(False, "--retry-errors",
+                                      help="Also ask again the samples stored as unanswered "
+                                      "(a model crash, a NaN score, an abstention); failed "
+                                      "requests are always asked again",
+                                      rich_help_panel=RUN_PANEL),
     *,
     dataset_options: DatasetOptions,
     label_options: LabelOptions,
@@ -134,7 +139,7 @@ def evaluate(
                       "threshold": threshold, "tune_split": tune_split,
                       "target_precision": target_precision, "pred_range": pred_range,
                       "target_range": target_range},
-        command=_command_line())
+        command=_command_line(), retry_errors=retry_errors)
     try:
         if models:
             _evaluate_models(models, cfg)
@@ -148,6 +153,8 @@ def evaluate(
             results = run_evaluation(cfg, on_progress=on_progress)
     except EmoevalError as exc:
         _fail(exc)
+    for notice in (results.get("store") or {}).get("notices", []):
+        console.print(f"[yellow]note:[/] {escape(notice)}", highlight=False, soft_wrap=True)
     _headline(results, out)
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import EmoevalError
+# a cell as a string: missing (the one rule, tables.is_missing) -> "", containers as JSON
+from ..tables import cell_text as cell_str
 from .base import DIMENSIONAL_LABEL, DatasetOptions
 
 TEXT_COLUMNS = ("text", "sentence", "utterance", "transcript")
@@ -100,17 +102,6 @@ def resolve_columns(available: list[str], options: DatasetOptions, where: str,
         or find_column(available, SPEAKER_COLUMNS),
         gender=find_column(available, GENDER_COLUMNS),
         language=find_column(available, LANGUAGE_COLUMNS))
-
-
-def cell_str(value: Any) -> str:
-    """A cell as a string: missing -> "", containers as JSON."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    return str(value)
 
 
 def label_value(value: Any, label_sep: str | None = None) -> str | list[str] | None:

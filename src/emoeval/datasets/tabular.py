@@ -13,58 +13,15 @@ Multi-label tables hold a JSON list in the label cell, or labels joined by ``--l
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import EmoevalError
+from ..tables import read_table, table_format
 from .base import Dataset, Row
 from .columns import Columns, cell_str, resolve_columns, row_label, row_metadata, target_values
 from .files import is_audio, unknown_split
-
-FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".json": "jsonl",
-           ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
-
-
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    # utf-8-sig: spreadsheet exports start with a BOM that would rename the first column
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f, delimiter=delimiter)
-        records = [{k: v for k, v in r.items() if k is not None} for r in reader]
-        return list(reader.fieldnames or []), records
-
-
-def read_jsonl(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    columns: dict[str, None] = {}  # union of keys, in order of first appearance
-    records = []
-    with open(path, encoding="utf-8-sig") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EmoevalError(f"{path} line {number}: not valid JSON ({exc.msg}); jsonl "
-                                   "needs one JSON object per line") from None
-            if not isinstance(record, dict):
-                raise EmoevalError(f"{path} line {number}: expected a JSON object, got "
-                                   f"{type(record).__name__}")
-            columns.update(dict.fromkeys(record))
-            records.append(record)
-    return list(columns), records
-
-
-def read_parquet(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    return list(table.column_names), table.to_pylist()
-
-
-READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
 
 
 class TabularDataset(Dataset):
@@ -72,9 +29,7 @@ class TabularDataset(Dataset):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        prefix = self.spec.split(":", 1)[0]
-        suffix = Path(self.argument).suffix.lower()
-        self.format = prefix if prefix in READERS else FORMATS.get(suffix, "csv")
+        self.format = table_format(self.argument, self.spec.split(":", 1)[0])
         self._table: tuple[Columns, list[dict[str, Any]]] | None = None
 
     @property
@@ -88,17 +43,8 @@ class TabularDataset(Dataset):
             if not path.is_file():
                 raise EmoevalError(f"{self.format}: file {self.argument} not found; give the "
                                    f"path to a {self.format} file")
-            try:
-                available, records = READERS[self.format](path)
-            except UnicodeDecodeError:
-                raise EmoevalError(f"{self.argument}: not UTF-8 text; re-save it as UTF-8") \
-                    from None
-            except (OSError, ValueError) as exc:  # pyarrow/csv parse errors
-                line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise EmoevalError(f"{self.argument}: cannot read as {self.format} ({line})") \
-                    from None
-            if not available:
-                raise EmoevalError(f"{self.argument}: empty file (no header/columns)")
+            # the one reader of table files (emoeval.tables), as `score` reads predictions
+            available, records = read_table(path, self.format, self.argument)
 
             def looks_like_audio(column: str) -> bool:
                 first = next((cell_str(r.get(column)) for r in records if r.get(column)), "")

@@ -1,6 +1,7 @@
 """``--engine ray``: the same evaluation on a Ray cluster.
 
-The pending rows (those not yet in the prediction store) become a Ray Data dataset, in the
+The pending rows (the runner's resume rule, :func:`emoeval.freshness.plan_resume`: not yet
+in the prediction store, input changed, or a failure to ask again) become a Ray Data dataset, in the
 runner's size order (:func:`emoeval.runner.plan_batches`). Tasks decode them
 (:func:`emoeval.runner.prepare_input`: a bad file becomes that sample's error, as locally);
 a pool of actors, each loading the model once, predicts them with the runner's own batch
@@ -31,6 +32,7 @@ import numpy as np
 from ..adapters.base import ModelAdapter, load_adapter
 from ..datasets.base import Row
 from ..errors import EmoevalError, SampleError
+from ..freshness import ResumePlan, plan_resume
 from ..runner import plan_batches, predict_prepared, prepare_input
 from ..store import PredictionStore, Record
 from .ray_cluster import (RETRIES, PoolPlan, cluster_pool_plan, extend_import_path,
@@ -58,8 +60,10 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
                  sampling_rate: int | None = None,
                  candidate_labels: list[str] | None = None,
                  dimensions: tuple[list[str], tuple[float, float] | None] | None = None,
+                 retry_errors: bool = False,
                  ) -> dict[str, Any]:
-    """Predict every row not yet in ``store`` on Ray; the same timing dict as the runner.
+    """Predict the rows the runner's resume rule picks, on Ray; the same timing dict as the
+    runner.
 
     ``modality``, ``sampling_rate`` and ``candidate_labels`` are the driver's adapter's (and
     the dataset's labels it was given); when absent they are taken from the rows, and the
@@ -67,12 +71,13 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
     range) is what the driver gave ``set_dimensions`` on a dimensional dataset.
     """
     import_ray()
-    todo = [r for r in rows if r.id not in store]
+    modality = modality or (rows[0].modality if rows else None)
+    resume = plan_resume(rows, store, modality, retry_errors=retry_errors)
+    todo = resume.todo
     if on_progress and len(todo) < len(rows):
         on_progress(len(rows) - len(todo))
     if not todo:
-        return {"model_seconds": 0.0, "n_predicted": 0}
-    modality = modality or todo[0].modality
+        return {"model_seconds": 0.0, "n_predicted": 0, **resume.counts()}
     if candidate_labels is None:
         from ..api import all_label_names
 
@@ -88,7 +93,8 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
             "dimensions": dimensions,
             "threads": plan.threads_per_worker, "paths": import_paths()})
         try:
-            return _write_as_they_arrive(dataset, todo, store, on_progress)
+            return {**_write_as_they_arrive(dataset, resume, store, on_progress),
+                    **resume.counts()}
         except Exception as exc:
             cause = _emoeval_cause(exc)
             if cause is None:
@@ -122,9 +128,11 @@ def _prediction_dataset(ray: Any, todo: list[Row], batch_size: int,
             max_restarts=RETRIES, max_task_retries=RETRIES)
 
 
-def _write_as_they_arrive(dataset: Any, todo: list[Row], store: PredictionStore,
+def _write_as_they_arrive(dataset: Any, resume: ResumePlan, store: PredictionStore,
                           on_progress: Callable[[int], None] | None) -> dict[str, Any]:
-    """The driver is the store's one writer: each sample once, in arrival order."""
+    """The driver is the store's one writer: each sample once, in arrival order, with the
+    digest of its input."""
+    todo = resume.todo
     pending = {r.id for r in todo}
     model_seconds, n_predicted = 0.0, 0
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
@@ -139,6 +147,7 @@ def _write_as_they_arrive(dataset: Any, todo: list[Row], store: PredictionStore,
                 model_seconds += record.latency_ms / 1000.0
                 n_predicted += 1
         if fresh:
+            resume.stamp(fresh)
             store.add_batch(fresh)
             if on_progress:
                 on_progress(len(fresh))

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..tables import is_missing
+
 HEADLINE_METRICS: tuple[str, ...] = (
     "accuracy",
     "balanced_accuracy",
@@ -320,10 +322,6 @@ def classification_summary(y_true, y_pred, labels: Sequence[str]) -> dict:
 # --------------------------------------------------------------------------- slices
 
 
-def _is_unknown(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def slice_codes(slice_values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Slice index per row and the slice names, sorted, with "(unknown)" last.
 
@@ -331,7 +329,7 @@ def slice_codes(slice_values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     as strings; values are sorted in their own order when comparable (so 9 < 10), else as text.
     """
     codes, uniques = pd.factorize(slice_values, use_na_sentinel=True)
-    known = [value for value in uniques if not _is_unknown(value)]
+    known = [value for value in uniques if not is_missing(value)]
     try:
         ordered = sorted(known)
     except TypeError:  # mixed types: fall back to text order
@@ -344,7 +342,7 @@ def slice_codes(slice_values: np.ndarray) -> tuple[np.ndarray, list[str]]:
             index_of_name[name] = len(names)
             names.append(name)
     unknown_index = len(names)
-    lookup = [index_of_name[str(value)] if not _is_unknown(value) else unknown_index
+    lookup = [index_of_name[str(value)] if not is_missing(value) else unknown_index
               for value in uniques]
     slice_index = np.array(lookup + [unknown_index], dtype=np.int64)[codes]
     if (slice_index == unknown_index).any():

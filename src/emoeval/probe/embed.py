@@ -90,7 +90,7 @@ def embed_rows(backbone: Backbone, rows: list[Row], cache: EmbeddingCache | None
                 outputs = _predict_isolated(adapter, [inputs[i] for i in misses])
                 result.seconds += time.perf_counter() - t0
                 new_keys, new_ids, new_vectors = [], [], []
-                for i, (vector, error) in zip(misses, outputs):
+                for i, (vector, error, _kind) in zip(misses, outputs):
                     row = batch[i]
                     if error is None and not np.all(np.isfinite(vector)):
                         error = "NaN or infinite value in the embedding"

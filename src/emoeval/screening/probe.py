@@ -23,7 +23,7 @@ from ..errors import EmoevalError
 from ..labels import build_mapping, canonical, normalise
 from ..metrics import classification_summary
 from ..runner import run as run_predictions
-from ..store import MANIFEST_FILE, PREDICTIONS_FILE, PredictionStore
+from ..store import MANIFEST_FILE, PREDICTIONS_FILE, PredictionStore, StoreBusyError
 
 #: how the runner marks a failure inside the model (other errors are the data's)
 MODEL_ERROR_PREFIX = "model error:"
@@ -114,6 +114,8 @@ def open_store(folder: str, manifest: dict[str, Any]) -> PredictionStore:
     (it is screening's own cache, not a user's results)."""
     try:
         return PredictionStore(folder, manifest)
+    except StoreBusyError:
+        raise  # another process is using it: its files are not ours to delete
     except EmoevalError:
         for name in (PREDICTIONS_FILE, MANIFEST_FILE):
             path = os.path.join(folder, name)

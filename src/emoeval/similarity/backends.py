@@ -19,7 +19,7 @@ from ..audio import load_audio
 from ..datasets.files import is_audio
 from ..errors import SampleError
 from ..http import ClientOptions, EndpointClient, Reply
-from ..store import PredictionStore, Record
+from ..store import INPUT, TRANSPORT, PredictionStore, Record
 from .items import Item
 from .pair_scoring import PairRequest, PairScorer
 from .sham import sham_similarity
@@ -106,7 +106,7 @@ def score_sham(items: list[Item], store: PredictionStore, audio_dir: str | None,
     writer = StoreWriter(store, on_progress)
     for item in items_to_score(items, store):
         if missing_audio(item, audio_dir):
-            writer.add(Record(item.id, None, AUDIO_MISSING))
+            writer.add(Record(item.id, None, AUDIO_MISSING, kind=INPUT))
         else:
             writer.add(Record(item.id, {"similarity": sham_similarity(item.stem, item.prompt)},
                               None))
@@ -128,7 +128,8 @@ def request_body(item: Item, send_audio: bool) -> dict[str, Any]:
 
 def reply_record(item: Item, reply: Reply) -> Record:
     if not reply.ok:
-        return Record(item.id, None, reply.error or "request failed", reply.latency_ms)
+        return Record(item.id, None, reply.error or "request failed", reply.latency_ms,
+                      kind=TRANSPORT)
     scores, error = response_value(reply.json)
     return Record(item.id, scores, error, reply.latency_ms)
 
@@ -146,12 +147,13 @@ def score_endpoint(items: list[Item], store: PredictionStore, url: str,
             chunk, bodies = [], []
             for item in todo[start:start + chunk_size]:
                 if missing_audio(item, audio_dir):
-                    writer.add(Record(item.id, None, AUDIO_MISSING))
+                    writer.add(Record(item.id, None, AUDIO_MISSING, kind=INPUT))
                     continue
                 try:
                     bodies.append(request_body(item, send_audio))
                 except OSError as exc:
-                    writer.add(Record(item.id, None, f"cannot read audio file: {exc}"))
+                    writer.add(Record(item.id, None, f"cannot read audio file: {exc}",
+                                      kind=INPUT))
                     continue
                 chunk.append(item)
 
@@ -177,9 +179,10 @@ def score_model(items: list[Item], store: PredictionStore, scorer: PairScorer,
     by_clip: dict[str, list[Item]] = {}
     for item in items_to_score(items, store):
         if item.audio_path is None:
-            writer.add(Record(item.id, None, AUDIO_MISSING))
+            writer.add(Record(item.id, None, AUDIO_MISSING, kind=INPUT))
         elif not is_audio(item.audio_path):
-            writer.add(Record(item.id, None, f"no audio file, only {item.audio_path}"))
+            writer.add(Record(item.id, None, f"no audio file, only {item.audio_path}",
+                              kind=INPUT))
         else:
             by_clip.setdefault(item.audio_path, []).append(item)
     paths = list(by_clip)
@@ -197,7 +200,7 @@ def score_model(items: list[Item], store: PredictionStore, scorer: PairScorer,
             for path, audio in zip(batch, decoded):
                 if isinstance(audio, SampleError):
                     for item in by_clip[path]:
-                        writer.add(Record(item.id, None, str(audio)))
+                        writer.add(Record(item.id, None, str(audio), kind=INPUT))
                     continue
                 for item in by_clip[path]:
                     requests.append(PairRequest(item.prompt, item.stem, audio))
