@@ -11,7 +11,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,ray]'
+	# every extra (hf, onnx, serve, ray, opensmile, docs) and the test tools: the tests
+	# cover each backend; `pip install emoeval` alone is the light install
+	$(BIN)/pip install --quiet -e '.[all,test]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
-from .commands._shared import console  # the CLI's stderr console
 from .errors import EmoevalError
 
 #: options that must be > 0 when given, whatever the command
@@ -101,7 +99,12 @@ def os_error_line(exc: OSError) -> str | None:
 
 
 def report(message: str) -> None:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    """One error line on stderr, as the CLI prints an EmoevalError."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                               soft_wrap=True)
 
 
 def checked(name: str, callback: Callable) -> Callable:

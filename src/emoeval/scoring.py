@@ -23,9 +23,35 @@ from .store import infer_kind
 from .tables import is_missing as is_blank
 from .tables import missing_rows
 
-SCHEMA_VERSION = "1.0"
 CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
 SPEAKER_COLUMNS = tuple(SPEAKER_UNITS)
+
+
+def check_slice_columns(table: pd.DataFrame, slice_by: list[str] | None,
+                        hidden: tuple[str, ...] | list[str] = ()) -> None:
+    """Every ``--slice-by`` column is in the table (the message lists the others)."""
+    for col in slice_by or []:
+        if col not in table.columns:
+            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
+                               f"{', '.join(str(c) for c in table.columns if c not in hidden)})")
+
+
+def require_scored(n_scored: int, which: str = "every row") -> None:
+    """Refuse a table where nothing can be scored (every row has an error)."""
+    if n_scored == 0:
+        raise EmoevalError(f"no sample could be scored: {which} has an error (see "
+                           "detailed_results.csv)")
+
+
+def errors_block(errors: pd.DataFrame) -> dict[str, Any]:
+    """The ``errors`` key of results.json from the rows left out: counts by the text before
+    ':', and every row's id, error and outcome kind (contracts-v2 section 1; a blank
+    prediction is unanswered)."""
+    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
+    outcomes = errors["error"].map(infer_kind)
+    return {"by_kind": {str(k): int(v) for k, v in kinds.items()},
+            "samples": [{"id": i, "error": e, "kind": k}
+                        for i, e, k in zip(errors["id"], errors["error"], outcomes)]}
 
 
 def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
@@ -65,9 +91,7 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         raise EmoevalError(f"labels in the data outside the label set: {', '.join(stray)}; "
                            f"the set is {', '.join(labels)}")
     scored = table[table["error"] == ""]
-    if scored.empty:
-        raise EmoevalError("no sample could be scored: every row has an error (see "
-                           "detailed_results.csv)")
+    require_scored(len(scored))
     y_true = scored["label"].to_numpy(dtype=object)
     y_pred = scored["prediction"].astype(str).to_numpy(dtype=object)
     summary = classification_summary(y_true, y_pred, labels)
@@ -81,20 +105,15 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
                                              list(shared))["metrics"]
                       if in_shared.any() else None)
 
+    check_slice_columns(table, slice_by, hidden=CORE_COLUMNS)
     slices: dict[str, Any] = {}
     for col in slice_by or []:
-        if col not in table.columns:
-            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
-                               f"{', '.join(c for c in table.columns if c not in CORE_COLUMNS)})")
         slices[col] = slice_metrics(y_true, y_pred, labels,
                                     scored[col].map(lambda v: None if is_blank(v) else str(v))
                                     .to_numpy(dtype=object))
 
     warnings = prediction_warnings(y_pred, labels)
     errors = table[table["error"] != ""]
-    error_kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
-    # outcome kind of each error (contracts-v2 section 1): a blank prediction is unanswered
-    outcomes = errors["error"].map(infer_kind)
     return {
         "labels": list(labels),
         "n_samples": int(len(table)),
@@ -109,9 +128,7 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "class_imbalance": summary["class_imbalance"],
         "slices": slices,
         "warnings": warnings,
-        "errors": {"by_kind": {str(k): int(v) for k, v in error_kinds.items()},
-                   "samples": [{"id": i, "error": e, "kind": k}
-                               for i, e, k in zip(errors["id"], errors["error"], outcomes)]},
+        "errors": errors_block(errors),
     }
 
 
@@ -137,7 +154,7 @@ def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None
     """``emoeval score --task classification``: the results part and the table as scored.
 
     Every task scorer has this signature (task-specific options as extra keyword
-    arguments) and is registered in :data:`emoeval.registry.SCORE_TASKS`.
+    arguments); the task specs (:data:`emoeval.registry.TASKS`) call it.
     """
     for col in ("id", "label", "prediction"):
         if col not in table.columns:

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import EmoevalError
+from .results import SCHEMA_VERSION
+from .results_io import write_bytes, write_json
 
 PREDICTIONS_FILE = "predictions.jsonl"
 REJECTED_FILE = "predictions.rejected.jsonl"
@@ -233,10 +235,7 @@ class PredictionStore:
             manifest = {**old, "store_version": STORE_VERSION}  # version-1 lines stay readable
         else:
             manifest = {**manifest, "store_version": STORE_VERSION}
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2)
-        os.replace(tmp, path)
+        write_json(path, {**manifest, "schema_version": SCHEMA_VERSION})
 
     def _load(self) -> None:
         """Read every record; move lines that are none aside; cut a partial last line."""
@@ -305,12 +304,7 @@ class PredictionStore:
             "valid record was kept")
 
     def _rewrite(self, kept: list[bytes]) -> None:
-        tmp = self.path + ".tmp"
-        with open(tmp, "wb") as f:
-            f.write(b"".join(line + b"\n" for line in kept))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        write_bytes(self.path, b"".join(line + b"\n" for line in kept))
 
     def __contains__(self, sample_id: str) -> bool:
         return sample_id in self.records

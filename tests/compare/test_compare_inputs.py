@@ -100,11 +100,14 @@ def test_mixed_tasks_are_refused(two_runs, tmp_path):
 
 def write_task_run(folder, task: str, metrics: dict, ci: dict, per_class=None) -> str:
     """A minimal results.json of another task, written by the core's writer."""
-    results = {"schema_version": "1.0", "task": task,
+    results = {"schema_version": 2, "task": task,
                "model": {"spec": f"file:{os.path.basename(folder)}.csv", "fingerprint": None},
                "dataset": {"spec": "emobank:data", "split": "test", "fingerprint": "emobank"},
                "labels": ["a", "b"], "n_samples": 100, "n_scored": 100, "n_errors": 0,
-               "metrics": metrics, "ci": ci, "per_class": per_class, "efficiency": None}
+               "metrics": metrics, "ci": ci, "per_class": per_class, "efficiency": None,
+               "slices": {}, "warnings": [], "errors": {"by_kind": {}, "samples": []},
+               "label_mapping": None, "run": {}, "coverage": None, "policies": {},
+               "protocol": {}}
     table = pd.DataFrame({"id": [f"i{k}" for k in range(100)], "error": [""] * 100})
     write_results(str(folder), results, table)
     return str(folder)

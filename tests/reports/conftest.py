@@ -45,7 +45,7 @@ def evaluate_like(table: pd.DataFrame, *, slice_by=None, mapping=None,
     (reports are rendered from results.json)."""
     shared = mapping.shared_labels if mapping is not None else None
     results = {
-        "schema_version": "1.0",
+        "schema_version": 2,
         "task": "classification",
         "model": {"spec": "hf:org/emotion-model", "fingerprint": "0123456789abcdef"},
         "dataset": {"spec": "preset:demo_en", "split": "test", "fingerprint": "fedcba9876543210",
@@ -61,6 +61,7 @@ def evaluate_like(table: pd.DataFrame, *, slice_by=None, mapping=None,
         "run": {"command": "emoeval evaluate --model hf:org/emotion-model --dataset demo_en",
                 "versions": {"emoeval": "0.1.0", "python": "3.11.9", "numpy": "2.0.0"},
                 "started": "2025-01-01T12:00:00+00:00", "duration_s": 83.4},
+        "coverage": None, "policies": {}, "protocol": {},
     }
     return json.loads(json.dumps(results))
 

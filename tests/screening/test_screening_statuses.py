@@ -176,7 +176,9 @@ def test_usable_evidence(screened, status_models):
 
 def test_outputs(screened):
     cfg, results, ordered = screened
-    listed = json.loads(open(os.path.join(cfg.out, "screening.json")).read())
+    saved = json.loads(open(os.path.join(cfg.out, "screening.json")).read())
+    assert saved["schema_version"] == 2
+    listed = saved["candidates"]
     assert [r["spec"] for r in listed] == [c.spec for c in read_candidates(cfg.candidates)]
     for entry in listed:
         assert {"spec", "status", "recommendation", "reason", "evidence"} <= set(entry)
@@ -228,7 +230,7 @@ def test_cli_contains_a_crash_and_keeps_an_unprobed_model(tmp_path, modules_dir)
     assert result.exit_code == 0, result.output
     assert "2 candidates screened (1 load_error, 1 unprobed); 1 kept" in " ".join(
         result.output.split())
-    crash, silent = json.loads((tmp_path / "out" / "screening.json").read_text())
+    crash, silent = json.loads((tmp_path / "out" / "screening.json").read_text())["candidates"]
     assert crash["status"] == "load_error" and "exit code 3" in crash["reason"]
     assert silent["status"] == "unprobed" and silent["recommendation"] == "keep"
     assert "no probe data" in silent["reason"]
@@ -238,8 +240,8 @@ def test_cli_contains_a_crash_and_keeps_an_unprobed_model(tmp_path, modules_dir)
     again = CliRunner().invoke(app, ["screen", str(tmp_path / "c.yaml"), "--out",
                                      str(tmp_path / "out"), "--timeout", "120"])
     assert again.exit_code == 0 and again.output.count("(reused)") == 2
-    assert json.loads((tmp_path / "out" / "screening.json").read_text())[0]["reason"] == \
-        crash["reason"]
+    assert json.loads((tmp_path / "out" / "screening.json").read_text())["candidates"][0][
+        "reason"] == crash["reason"]
 
 
 @pytest.mark.parametrize("args,message", [

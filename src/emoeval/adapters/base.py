@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
-from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+from ..extras import extras_named
+from ..registry import MODEL_ADAPTERS
 
 
 class ModelAdapter:
@@ -144,17 +145,18 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def load_adapter(spec: str, **options: Any) -> ModelAdapter:
     """``hf:some/model`` -> an adapter instance (imports only that backend)."""
-    parsed = parse_spec(spec, MODEL_ADAPTERS, "model")
+    parsed = MODEL_ADAPTERS.parse(spec)
     if not parsed.argument:
         raise EmoevalError(f"model spec {spec!r} names no model after {parsed.name!r}:")
-    cls = load_class(MODEL_ADAPTERS[parsed.name][0])
+    cls = MODEL_ADAPTERS.load(parsed.name)
     accepted = accepted_options(cls)
     foreign = sorted(k for k in options if k not in accepted)
     if foreign:
         flags = ", ".join("--" + k.replace("_", "-") for k in foreign)
         raise EmoevalError(f"{flags} does not apply to {parsed.name}: models (their options: "
                            f"{', '.join(sorted(accepted)) or 'none'})")
-    return cls(parsed.argument, spec=spec, **options)
+    with extras_named(f"the {parsed.name}: adapter"):  # an import that bypassed require
+        return cls(parsed.argument, spec=spec, **options)
 
 
 def accepted_options(cls: type) -> set[str]:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
+from ..extras import require
 from .base import ModelAdapter, default_device, files_digest, softmax
 from .hf import WEIGHT_PATTERNS, describe_load_error, resolve_model_dir
 
@@ -42,8 +43,8 @@ class ClapAdapter(ModelAdapter):
     def __init__(self, argument: str, spec: str = "", device: str | None = None,
                  **options: Any):
         super().__init__(argument, spec, **options)
-        import torch
-        import transformers
+        torch = require("torch", "hf", "the clap: adapter")
+        transformers = require("transformers", "hf", "the clap: adapter")
 
         from ..similarity.prompts import DEFAULT_TEMPLATE, check_template
 

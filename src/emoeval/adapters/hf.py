@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
+from ..extras import require
 from .base import ModelAdapter, default_device, files_digest, padding_groups, text_token_limit
 
 REGRESSION = "regression"
@@ -205,8 +206,8 @@ class HFAdapter(ModelAdapter):
                  **options: Any):
         super().__init__(argument, spec, **options)
         self.autocast = check_autocast(autocast)
-        import torch
-        import transformers
+        torch = require("torch", "hf", "the hf: adapter")
+        transformers = require("transformers", "hf", "the hf: adapter")
 
         self._torch = torch
         try:

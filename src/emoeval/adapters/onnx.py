@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
+from ..extras import require
 from .base import ModelAdapter, files_digest, padding_groups, softmax, text_token_limit
 
 
@@ -25,8 +26,9 @@ class ONNXAdapter(ModelAdapter):
     def __init__(self, argument: str, spec: str = "", providers: list[str] | None = None,
                  output_names: list[str] | str | None = None, **options: Any):
         super().__init__(argument, spec, **options)
-        import onnxruntime as ort
-        import transformers
+        ort = require("onnxruntime", "onnx", "the onnx: adapter")
+        # tokenizers and feature extractors only: the [onnx] extra has transformers, no torch
+        transformers = require("transformers", "onnx", "the onnx: adapter")
 
         from .hf import check_output_names, is_regression, parse_output_names
 

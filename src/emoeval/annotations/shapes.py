@@ -78,7 +78,7 @@ class RatingTable:
 
 def read_table(path: str, what: str) -> pd.DataFrame:
     """A CSV/TSV/JSONL/Parquet file as a table of stripped strings ("" for missing)."""
-    from ..api import read_predictions_file
+    from ..results_io import read_predictions_file
 
     if not os.path.isfile(path):
         raise EmoevalError(f"{what} {path!r} not found; give a CSV, TSV, JSONL or Parquet file")

@@ -31,12 +31,13 @@ def register(app: typer.Typer) -> None:
         from ..compare import compare_runs
         from ..compare.runs import load_runs
         from ..errors import EmoevalError
-        from ..registry import COMPARE_TASKS, load_class
+        from ..registry import known_task, load_class
 
         options = {"rank_by": rank_by, "force": force, "seed": seed, "n_resamples": n_resamples}
         try:
             runs = load_runs(list(run_dirs))
-            own = COMPARE_TASKS.get(runs[0].task)  # a task with its own paired comparison
+            spec = known_task(runs[0].task)
+            own = spec.comparer if spec is not None else ""  # a task's own paired comparison
             comparison = (load_class(own)(runs, out, **options) if own
                           else compare_runs(run_dirs, out, common_samples=common_samples,
                                             **options))

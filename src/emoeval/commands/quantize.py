@@ -71,6 +71,8 @@ def quantize(
     """Export an hf: model to ONNX FP32 and INT8, verify both against PyTorch, and with
     --dataset compare accuracy, label agreement, speed and size on the same samples."""
     from ..errors import EmoevalError
+    from ..extras import require_all
+    from ..onnx import EXPORT_NEEDS
     from ..onnx.pipeline import QuantizeConfig, run_quantize
 
     cfg = QuantizeConfig(
@@ -83,6 +85,7 @@ def quantize(
         dataset_options=dataset_options,
         command=_command_line())
     try:
+        require_all(EXPORT_NEEDS, "emoeval quantize")
         with _progress() as progress:
             tasks: dict[str, int] = {}
 

@@ -32,6 +32,7 @@ def screen(
     """Screen candidate models: status, recommendation and evidence for each."""
     from ._shared import _command_line, _fail, console, out_console
     from ..errors import EmoevalError
+    from ..extras import require_all
     from ..screening import ScreeningConfig
     from ..screening import screen as run_screening
 
@@ -48,6 +49,8 @@ def screen(
                       f"{entry['recommendation']}{reused}", highlight=False, soft_wrap=True)
 
     try:
+        # candidates are transformers models, loaded and run with PyTorch
+        require_all((("torch", "hf"), ("transformers", "hf")), "emoeval screen")
         entries = run_screening(cfg, on_result=on_result)
     except EmoevalError as exc:
         _fail(exc)

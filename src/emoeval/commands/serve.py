@@ -99,6 +99,10 @@ def build_app(model: Optional[str], sham: bool, data_dir: Optional[str], max_req
     import os
 
     from ..errors import EmoevalError
+    from ..extras import require
+
+    require("fastapi", "serve", "emoeval serve")
+    require("uvicorn", "serve", "emoeval serve")
     from ..serve import create_app
     from ..similarity.pair_scoring import load_pair_scorer
 

@@ -21,7 +21,8 @@ from ..metrics.dimensional import bootstrap_dimension_ci, dimension_metrics, res
 from ..metrics.multilabel import bootstrap_multilabel_ci, multilabel_summary
 from ..metrics.resampling import resolve_ci_unit
 from ..metrics.stats import bootstrap_ci
-from .runs import DIMENSIONAL_TASK, MULTILABEL_TASK, SINGLE_LABEL_TASKS, DatasetGroup, Run
+from ..registry import sample_layout
+from .runs import DatasetGroup, Run
 
 #: what one sample of a dataset source is called ("on 1,176 shared tweets")
 SAMPLE_NOUNS = {
@@ -114,7 +115,7 @@ def shared_view(run: Run, ids: set[str], n_resamples: int, seed: int) -> dict[st
     table = run.scored()
     table = table[table["id"].isin(ids)]
     groups, unit, _ = resolve_ci_unit(table)
-    recompute = RECOMPUTE.get(run.task)
+    recompute = RECOMPUTE.get(sample_layout(run.task))
     if recompute is None:  # a task this module cannot rebuild keeps its own figures
         return own_view(run)
     metrics, ci = recompute(run, table, groups, unit, n_resamples, seed)
@@ -159,9 +160,10 @@ def _dimensional(run: Run, table: pd.DataFrame, groups, unit: str, n_resamples: 
     return metrics, ci
 
 
+# by the task's sample layout (registry.sample_layout)
 RECOMPUTE: dict[str, Callable[..., tuple[dict, dict]]] = {
-    **{task: _single_label for task in SINGLE_LABEL_TASKS},
-    MULTILABEL_TASK: _multilabel,
-    DIMENSIONAL_TASK: _dimensional,
+    "label": _single_label,
+    "label_set": _multilabel,
+    "values": _dimensional,
 }
 

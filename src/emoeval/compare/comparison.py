@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import strict_json
 from ..errors import EmoevalError
 from ..metrics.classification import HEADLINE_METRICS, confusion_counts, metrics_from_counts
 from ..metrics.resampling import resolve_ci_unit
-from ..scoring import SCHEMA_VERSION
+from ..registry import sample_layout
+from ..results import SCHEMA_VERSION
+from ..results_io import strict_json
 from .common import count_text, leaderboard_views, sample_noun, scored_ids
 from .dimensional_pair import (MCNEMAR_NOT_DIMENSIONAL, REPRODUCE_TOLERANCE,
                                TRUE_VALUE_TOLERANCE, dimensional_metric_problem, dimensional_pair,
@@ -32,8 +33,7 @@ from .multilabel_pair import (PAIRED_MULTILABEL_METRICS, multilabel_arrays,
                               multilabel_reproduction_problem, multilabel_truth_disagreement,
                               paired_multilabel_bootstrap)
 from .paired import DETECTABLE_SE_MULTIPLE, holm, mcnemar_test, paired_bootstrap
-from .runs import (DIMENSIONAL_TASK, MULTILABEL_TASK, SINGLE_LABEL_TASKS, DatasetGroup, Run,
-                   group_by_dataset, label_set_problem, load_runs, sample_overlap)
+from .runs import DatasetGroup, Run, group_by_dataset, label_set_problem, load_runs, sample_overlap
 from .verdicts import is_win, untested, verdict
 
 DEFAULT_RESAMPLES = 2000
@@ -115,7 +115,7 @@ def metric_columns(groups: list[DatasetGroup], metric: RankMetric) -> list[str]:
     metric the runs report (other tasks)."""
     task = groups[0].runs[0].task
     names: list[str] = []
-    if task in SINGLE_LABEL_TASKS:
+    if sample_layout(task) == "label":
         names = list(HEADLINE_METRICS)
     else:
         for group in groups:
@@ -212,10 +212,10 @@ def compare_pair(group: DatasetGroup, run_a: Run, run_b: Run, metric: RankMetric
     clusters, unit, n_groups = resolve_ci_unit(shared)
     pair["n_clusters"] = n_groups if clusters is not None else None
     pair["unit"] = unit
-    if run_a.task == DIMENSIONAL_TASK:
+    if sample_layout(run_a.task) == "values":
         return dimensional_pair(pair, shared, run_a, run_b, shared_dimensions(run_a, run_b),
                                 clusters, metric, seed, n_resamples)
-    if run_a.task == MULTILABEL_TASK:
+    if sample_layout(run_a.task) == "label_set":
         return multilabel_pair(pair, shared, run_a, run_b, clusters, seed, n_resamples)
     labels = union_labels(group)
     y_true = shared["label"].to_numpy(dtype=object)
@@ -234,10 +234,10 @@ def truth_disagreement(run_a: Run, run_b: Run, shared: pd.DataFrame
                        ) -> tuple[pd.Series, str, str]:
     """Shared rows whose truth differs between the runs, what the truth is called, and the
     first difference in words."""
-    if run_a.task == DIMENSIONAL_TASK:
+    if sample_layout(run_a.task) == "values":
         disagree, example = true_value_disagreement(shared, shared_dimensions(run_a, run_b))
         return disagree, "true values", example
-    if run_a.task == MULTILABEL_TASK:
+    if sample_layout(run_a.task) == "label_set":
         disagree = multilabel_truth_disagreement(shared)
         columns = ("labels", "labels_b")
     else:
@@ -277,15 +277,15 @@ def union_labels(group: DatasetGroup) -> list[str]:
 
 def pair_obstacle(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
     """Why a pair cannot be tested paired, or None."""
-    if run_a.task == DIMENSIONAL_TASK:
+    if sample_layout(run_a.task) == "values":
         problem = dimensional_metric_problem(run_a, run_b, metric)
         check = dimensional_reproduction_problem
-    elif run_a.task in SINGLE_LABEL_TASKS:
+    elif sample_layout(run_a.task) == "label":
         problem = (None if metric.key in HEADLINE_METRICS else
                    f"the paired bootstrap covers {', '.join(HEADLINE_METRICS)}; rank by one of "
                    f"them to test {metric.key}")
         check = reproduction_problem
-    elif run_a.task == MULTILABEL_TASK:
+    elif sample_layout(run_a.task) == "label_set":
         problem = (None if metric.key in PAIRED_MULTILABEL_METRICS else
                    f"the paired bootstrap covers {', '.join(PAIRED_MULTILABEL_METRICS)}; rank "
                    f"by one of them to test {metric.key}")
@@ -304,7 +304,7 @@ def pair_obstacle(run_a: Run, run_b: Run, metric: RankMetric) -> str | None:
 
 def table_problem(run: Run) -> str | None:
     """Why the run's detailed_results.csv cannot rebuild its metrics, or None."""
-    check = REPRODUCTION_CHECKS.get(run.task)
+    check = REPRODUCTION_CHECKS.get(sample_layout(run.task))
     if check is None:
         return f"compare cannot rebuild {run.task} metrics from detailed_results.csv"
     return check(run)
@@ -333,9 +333,10 @@ def reproduction_problem(run: Run) -> str | None:
     return None
 
 
-REPRODUCTION_CHECKS = {**{task: reproduction_problem for task in SINGLE_LABEL_TASKS},
-                       DIMENSIONAL_TASK: dimensional_reproduction_problem,
-                       MULTILABEL_TASK: multilabel_reproduction_problem}
+# by the task's sample layout (registry.sample_layout)
+REPRODUCTION_CHECKS = {"label": reproduction_problem,
+                       "values": dimensional_reproduction_problem,
+                       "label_set": multilabel_reproduction_problem}
 
 
 def adjust_and_decide(pairs: list[dict[str, Any]], metric: RankMetric) -> None:
@@ -428,8 +429,8 @@ def per_class_f1(groups: list[DatasetGroup]) -> list[dict[str, Any]]:
 
 def method_notes(metric: RankMetric, n_resamples: int, grid: bool,
                  task: str = "classification") -> dict[str, str]:
-    dimensional = task == DIMENSIONAL_TASK
-    multilabel = task == MULTILABEL_TASK
+    dimensional = sample_layout(task) == "values"
+    multilabel = sample_layout(task) == "label_set"
     notes = {
         "pairing": "pairs compare the samples both runs scored (matched by id); a sample one "
                    "run could not score is left out of that pair" +

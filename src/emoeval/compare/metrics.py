@@ -13,14 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EmoevalError
+from ..registry import known_task
 from ..reports.format import finite
 
-DEFAULT_RANK_BY = {
-    "classification": "balanced_accuracy",
-    "generative": "balanced_accuracy",
-    "multilabel": "f1_macro",
-    "dimensional": "ccc",
-}
 
 # what people type -> the results.json key
 RANK_BY_ALIASES = {
@@ -41,8 +36,6 @@ SHORT_NAMES = {
 # error-like metrics: smaller is better
 LOWER_IS_BETTER = ("mae", "rmse", "mse", "hamming_loss", "loss", "error_rate")
 
-# tasks whose metrics are shares in [0, 1], so differences read as percentage points
-SHARE_TASKS = ("classification", "generative", "multilabel")
 
 
 @dataclass(frozen=True)
@@ -93,14 +86,15 @@ def resolve_rank_metric(rank_by: str | None, task: str,
     ``runs_metrics``: run name -> that run's results["metrics"]. A metric some run lacks is
     an error naming the run and the metrics it has.
     """
+    spec = known_task(task)  # the task's default metric, and whether its metrics are shares
     if rank_by is None:
-        if task not in DEFAULT_RANK_BY:
+        if spec is None:
             raise EmoevalError(f"no default --rank-by for task {task!r}; pass --rank-by with "
                                "one of the metrics in results.json")
-        key = DEFAULT_RANK_BY[task]
+        key = spec.rank_by
     else:
         key = RANK_BY_ALIASES.get(rank_by.strip().lower(), rank_by.strip())
-    in_points = task in SHARE_TASKS
+    in_points = spec is not None and spec.metrics_are_shares
     flats = {name: flat_metrics(metrics) for name, metrics in runs_metrics.items()}
     if all(key in flat for flat in flats.values()):
         return RankMetric(key, short_name(key), not lower_is_better(key), in_points)

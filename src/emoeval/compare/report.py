@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..reports.format import markdown_table
+from ..results_io import write_csv, write_json, write_text
 from .metrics import finite, short_name
 from .plots import DIFFERENCES_PNG, PER_CLASS_PNG, plot_differences, plot_per_class_f1
 from .verdicts import p_text
@@ -44,9 +44,7 @@ def write_reports(comparison: Mapping[str, Any], out: str) -> list[str]:
         if column in leaderboard.columns:
             leaderboard[column] = pd.to_numeric(leaderboard[column]).round().astype("Int64")
     path = os.path.join(out, LEADERBOARD_CSV)
-    leaderboard.to_csv(path + ".tmp", index=False)
-    os.replace(path + ".tmp", path)
-    written.append(path)
+    written.append(write_csv(path, leaderboard))
     images = {}
     for name, draw in ((PER_CLASS_PNG, plot_per_class_f1), (DIFFERENCES_PNG, plot_differences)):
         image_path = os.path.join(out, name)
@@ -58,19 +56,12 @@ def write_reports(comparison: Mapping[str, Any], out: str) -> list[str]:
     blocks = report_blocks(comparison, images)
     for name, text in ((COMPARE_MD, markdown(blocks)),
                        (COMPARE_HTML, html_page(blocks, comparison, images))):
-        written.append(_write_text(os.path.join(out, name), text))
+        written.append(write_text(os.path.join(out, name), text))
     json_path = os.path.join(out, COMPARE_JSON)
     files = [os.path.basename(p) for p in written] + [COMPARE_JSON]
-    _write_text(json_path, json.dumps({**comparison, "files": files}, indent=2,
-                                      ensure_ascii=False, allow_nan=False))
+    write_json(json_path, {**comparison, "files": files})
     return [*written, json_path]
 
-
-def _write_text(path: str, text: str) -> str:
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
-    return path
 
 
 # --------------------------------------------------------------------------- formatting

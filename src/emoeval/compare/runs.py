@@ -15,16 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import DETAILED_FILE, load_results
 from ..errors import EmoevalError
+from ..results_io import DETAILED_FILE, load_results
 
-# tasks whose detailed table holds one label and one prediction per sample, so paired tests
-# can rebuild any headline metric from it
-SINGLE_LABEL_TASKS = ("classification", "generative")
-# continuous targets: <D>_true and <D>_pred per dimension D (the run's labels)
-DIMENSIONAL_TASK = "dimensional"
-# labels and predictions are JSON lists, one score_<label> column per label
-MULTILABEL_TASK = "multilabel"
 SAME_DATA_OVERLAP = 0.5
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EmoevalError
-from ..registry import DATASET_SOURCES, load_class, parse_spec
+from ..registry import DATASET_SOURCES
 
 
 #: the label of a row that carries continuous targets instead of a class (see Row.targets)
@@ -133,8 +133,8 @@ def check_unique_ids(rows: list[Row], spec: str) -> None:
 
 def load_dataset(spec: str, options: DatasetOptions | None = None) -> Dataset:
     """``csv:file.csv`` -> a Dataset instance (imports only that source's module)."""
-    parsed = parse_spec(spec, DATASET_SOURCES, "dataset")
-    cls = load_class(DATASET_SOURCES[parsed.name][0])
+    parsed = DATASET_SOURCES.parse(spec)
+    cls = DATASET_SOURCES.load(parsed.name)
     ds = cls(parsed.argument, options or DatasetOptions(), spec=spec)
     ds.name = parsed.name
     return ds

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EmoevalError
+from ..extras import require
+from ..results_io import write_bytes
 from .base import Dataset, Row
 from .columns import cell_str, resolve_columns, row_label, row_metadata, target_values
 from .files import AUDIO_EXTENSIONS, is_audio, pick_default_split, unknown_split
@@ -60,7 +62,7 @@ class HFDataset(Dataset):
         """
         if self._splits is not None:
             return self._splits
-        import datasets
+        datasets = require("datasets", "hf", "the hf: dataset source")
 
         local = self.local_dir
         try:
@@ -176,7 +178,5 @@ class HFDataset(Dataset):
         target = cache / (hashlib.sha256(data).hexdigest()[:24] + suffix)
         if not target.is_file():
             cache.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)  # atomic: a concurrent run never sees half a file
+            write_bytes(target, data)  # atomic: a concurrent run never sees half a file
         return str(target)

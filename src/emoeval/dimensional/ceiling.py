@@ -18,6 +18,8 @@ import pandas as pd
 
 from ..errors import EmoevalError
 from ..metrics.dimensional import ccc
+from ..results import SCHEMA_VERSION
+from ..results_io import write_json, write_text
 
 DEFAULT_DIMENSIONS = ("V", "A", "D")
 
@@ -96,13 +98,11 @@ def human_ceiling(path_or_frame: str | Path | pd.DataFrame | list,
 
 def write_ceiling(ceiling: dict[str, Any], out_dir: str, source: str) -> list[str]:
     """human_ceiling.json and human_ceiling.md in ``out_dir``."""
-    import json
-
     from ..reports.format import finite, markdown_table
 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     json_path = Path(out_dir) / "human_ceiling.json"
-    json_path.write_text(json.dumps({"source": source, **ceiling}, indent=2), encoding="utf-8")
+    write_json(json_path, {"schema_version": SCHEMA_VERSION, "source": source, **ceiling})
     rows = []
     for dim, values in ceiling["dimensions"].items():
         value, error = finite(values["ccc"]), finite(values["mae"])
@@ -114,5 +114,5 @@ def write_ceiling(ceiling: dict[str, Any], out_dir: str, source: str) -> list[st
         f"{ceiling['n_items']:,} items).", "", f"Method: {ceiling['method']}.", "",
         markdown_table(["Dimension", "CCC", "MAE", "Items", "Pairs"], rows), ""])
     md_path = Path(out_dir) / "human_ceiling.md"
-    md_path.write_text(text, encoding="utf-8")
+    write_text(md_path, text)
     return [str(json_path), str(md_path)]

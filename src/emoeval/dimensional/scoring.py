@@ -27,7 +27,13 @@ from ..metrics.dimensional import (
     dimension_slice_metrics,
     resample_indices,
 )
-from ..scoring import is_blank, speaker_groups
+from ..scoring import (
+    check_slice_columns,
+    errors_block,
+    is_blank,
+    require_scored,
+    speaker_groups,
+)
 
 TRUE_SUFFIX, PRED_SUFFIX = "_true", "_pred"
 #: a text-answer model's columns in the detailed table (see emoeval.answers.rating_table)
@@ -140,10 +146,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     """
     if "id" not in table.columns:
         raise EmoevalError("predictions table has no 'id' column")
-    missing = [col for col in slice_by or [] if col not in table.columns]
-    if missing:
-        raise EmoevalError(f"--slice-by {missing[0]!r}: no such column (have: "
-                           f"{', '.join(map(str, table.columns))})")
+    check_slice_columns(table, slice_by)
     dims = dimension_names(table, target_cols or labels)
     mapping = range_mapping(pred_range, target_range)
     answers = "status" in table.columns
@@ -160,9 +163,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     table["error"] = row_errors(table, dims)
     ok = (table["error"] == "").to_numpy()
     scored = table[ok]
-    if scored.empty:
-        raise EmoevalError("no sample could be scored: every row has an error (see "
-                           "detailed_results.csv)")
+    require_scored(len(scored))
     groups, unit = speaker_groups(scored)
     indices = resample_indices(len(scored), groups, n_resamples, seed) if len(scored) > 1 else None
     truth = np.column_stack([scored[f"{d}{TRUE_SUFFIX}"].astype(float).to_numpy() for d in dims])
@@ -186,7 +187,6 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     slices = {col: dimension_slice_metrics(truth, predicted, dims, scored[col].to_numpy())
               for col in slice_by or []}
     errors = table[~ok]
-    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
     part = {
         "labels": dims,
         "n_samples": int(len(table)),
@@ -198,9 +198,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
         "range_mapping": mapping,
         "slices": slices,
         "warnings": warnings,
-        "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+        "errors": errors_block(errors),
     }
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import EmoevalError
+from ..extras import install_line, require
 
-INSTALL_HINT = "pip install 'emoeval[ray]'"
+INSTALL_HINT = install_line("ray")
 #: restarts of a dead actor and retries of a task lost with its worker (a killed or
 #: preempted node); a sample that kills its worker every time fails the run after this many
 RETRIES = 5
@@ -24,12 +25,8 @@ RETRIES = 5
 
 def import_ray() -> Any:
     """The ``ray`` module (with Ray Data), or a one-line error saying how to install it."""
-    try:
-        import ray
-        import ray.data  # noqa: F401  (the engine reads and decodes as a Ray Data dataset)
-    except ImportError:
-        raise EmoevalError(f"--engine ray needs Ray, which is not installed: "
-                           f"{INSTALL_HINT}") from None
+    ray = require("ray", "ray", "--engine ray")
+    require("ray.data", "ray", "--engine ray")  # reads and decodes as a Ray Data dataset
     return ray
 
 

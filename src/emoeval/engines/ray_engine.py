@@ -79,7 +79,7 @@ def run_with_ray(model_spec: str, adapter_options: dict[str, Any], rows: list[Ro
     if not todo:
         return {"model_seconds": 0.0, "n_predicted": 0, **resume.counts()}
     if candidate_labels is None:
-        from ..api import all_label_names
+        from ..selection import all_label_names
 
         candidate_labels = sorted(set(all_label_names(rows)))
     if modality == "audio" and sampling_rate is None:

@@ -5,7 +5,6 @@ in force, per label, and the tuned ones when a tuning split was there).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from functools import partial
@@ -33,6 +32,8 @@ from ..reports.sections import (
     warnings_section,
     write_report,
 )
+from ..results import SCHEMA_VERSION
+from ..results_io import write_json
 
 THRESHOLDS_FILE = "thresholds.json"
 
@@ -218,7 +219,8 @@ def render_markdown(r: Mapping[str, Any], plotted: bool) -> str:
 
 def thresholds_record(r: Mapping[str, Any]) -> dict[str, Any]:
     t = r.get("threshold") or {}
-    return {"strategy": t.get("strategy"), "tune_split": t.get("tune_split"),
+    return {"schema_version": SCHEMA_VERSION,
+            "strategy": t.get("strategy"), "tune_split": t.get("tune_split"),
             "target_precision": t.get("target_precision"),
             "thresholds": t.get("thresholds"), "tuned_thresholds": t.get("tuned_thresholds"),
             "notes": t.get("notes") or {}}
@@ -232,6 +234,5 @@ def render(results: Mapping[str, Any], out_dir: str) -> list[str]:
     if plot_path:
         written.append(plot_path)
     report = write_report(out_dir, render_markdown(results, plotted=plot_path is not None))
-    thresholds = write_report(out_dir, json.dumps(thresholds_record(results), indent=2) + "\n",
-                              THRESHOLDS_FILE)
+    thresholds = write_json(os.path.join(out_dir, THRESHOLDS_FILE), thresholds_record(results))
     return [report, thresholds, *written]

@@ -30,7 +30,15 @@ from ..metrics.multilabel import (
     multilabel_summary,
 )
 from ..metrics.thresholds import ThresholdStrategy, best_threshold, parse_threshold
-from ..scoring import CORE_COLUMNS, is_blank, speaker_groups
+from ..scoring import (
+    CORE_COLUMNS,
+    check_slice_columns,
+    errors_block,
+    is_blank,
+    require_scored,
+    speaker_groups,
+)
+from ..selection import RowSelection, prepare_rows
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
@@ -122,26 +130,33 @@ def tuning_rows(dataset: Any, rows: list, labels: list[str], cfg: Any) -> list:
     alike (a seeded stratified sample). Sets ``cfg.task_options["tune_split"]``
     so the scorer tunes on the same split.
     """
-    import dataclasses
-
-    from ..api import prepare_rows
-
     if not any(isinstance(r.label, list) for r in rows):
         return []
     options = cfg.task_options
-    reported = cfg.split or next((r.split for r in rows if r.split), None)
-    tune = tuning_split(dataset.splits(), reported, options.get("threshold"),
-                        options.get("tune_split"))
+    extra, tune = tuning_split_rows(dataset, rows, labels, RowSelection.of(cfg),
+                                    options.get("threshold"), options.get("tune_split"))
+    if tune is not None:
+        options["tune_split"] = tune
+    return extra
+
+
+def tuning_split_rows(dataset: Any, rows: list, labels: list[str], selection: RowSelection,
+                      threshold: str | float | None, tune_split: str | None
+                      ) -> tuple[list, str | None]:
+    """The rows of the tuning split (``tune_split``, else the dataset's validation split)
+    selected like the reported ones, and that split's name; ``([], None)`` when the
+    threshold needs no tuning. Changes nothing it is given."""
+    reported = selection.split or next((r.split for r in rows if r.split), None)
+    tune = tuning_split(dataset.splits(), reported, threshold, tune_split)
     if tune is None:
-        return []
-    tune_cfg = dataclasses.replace(cfg, split=tune, labels=list(labels))
-    extra, _, _ = prepare_rows(dataset, dataset.rows(tune), tune_cfg)
+        return [], None
+    extra, _, _ = prepare_rows(dataset, dataset.rows(tune),
+                               RowSelection.of(selection, split=tune, labels=list(labels)))
     clash = sorted({r.id for r in rows} & {r.id for r in extra})
     if clash:
         raise EmoevalError(f"sample ids {', '.join(clash[:3])} occur in both {reported!r} and "
                            f"the tuning split {tune!r}; ids must be unique across the two")
-    options["tune_split"] = tune
-    return extra
+    return extra, tune
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -291,9 +306,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     ok = (table["error"] == "").to_numpy()
     report_rows = ~is_tune
     scored = report_rows & ok
-    if not scored.any():
-        raise EmoevalError("no sample could be scored: every reported row has an error (see "
-                           "detailed_results.csv)")
+    require_scored(int(scored.sum()), "every reported row")
     tuned: np.ndarray | None = None
     notes: dict[str, str] = {}
     tune_ok = is_tune & ok
@@ -335,7 +348,6 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     warnings = _warnings(summary, order, strategy_text, unpredictable,
                          hint=strategy.kind != "per-class")
     errors = table[report_rows & ~ok]
-    kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
 
     if "labels" not in table.columns:  # read from 'label': written back as 'labels'
         table = table.drop(columns=["label"])
@@ -365,9 +377,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         "class_imbalance": None,
         "slices": slices,
         "warnings": warnings,
-        "errors": {"by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "samples": [{"id": i, "error": e}
-                               for i, e in zip(errors["id"], errors["error"])]},
+        "errors": errors_block(errors),
         "threshold": {
             "strategy": str(strategy),
             "description": strategy_text,
@@ -426,11 +436,9 @@ def _warnings(summary: dict[str, Any], labels: list[str], strategy_text: str,
 
 def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
             slice_by: list[str]) -> dict[str, Any]:
+    check_slice_columns(table, slice_by, hidden=TABLE_COLUMNS)
     out: dict[str, Any] = {}
     for col in slice_by:
-        if col not in table.columns:
-            raise EmoevalError(f"--slice-by {col!r}: no such column (have: "
-                               f"{', '.join(c for c in table.columns if c not in TABLE_COLUMNS)})")
         values = table.loc[scored, col].map(lambda v: "" if is_blank(v) else str(v)).to_numpy()
         out[col] = {}
         for value in sorted(set(values)):

@@ -20,3 +20,7 @@ from __future__ import annotations
 FP32_FILE = "model.fp32.onnx"
 INT8_FILE = "model.int8.onnx"
 MANIFEST_FILE = "export.json"
+
+#: export and verification run the PyTorch model and ONNX Runtime side by side
+EXPORT_NEEDS = (("torch", "hf"), ("transformers", "hf"), ("onnxruntime", "onnx"),
+                ("onnx", "onnx"))

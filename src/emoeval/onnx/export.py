@@ -32,6 +32,7 @@ import numpy as np
 from ..adapters.base import ModelAdapter, load_adapter
 from ..errors import EmoevalError
 from ..registry import MODEL_ADAPTERS, parse_spec
+from ..results_io import write_json
 from . import FP32_FILE, INT8_FILE, MANIFEST_FILE
 
 #: bump when the exported graph changes, so cached exports are redone
@@ -262,11 +263,7 @@ def read_manifest(folder: str) -> dict[str, Any]:
 
 
 def write_manifest(folder: str, manifest: dict[str, Any]) -> None:
-    path = os.path.join(folder, MANIFEST_FILE)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=2)
-    os.replace(tmp, path)
+    write_json(os.path.join(folder, MANIFEST_FILE), manifest)
 
 
 def export_is_current(folder: str, fingerprint: str) -> bool:

@@ -17,10 +17,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..api import EvaluationConfig, evaluate, prepare_rows, run_block, stratified_limit
 from ..audio import audio_duration
 from ..datasets.base import DatasetOptions, Row, load_dataset
 from ..errors import EmoevalError
+from ..evaluation import EvaluationConfig, evaluate
+from ..results import SCHEMA_VERSION
+from ..results_io import run_block
+from ..selection import RowSelection, prepare_rows, stratified_limit
 from ..store import MANIFEST_FILE as STORE_MANIFEST
 from . import FP32_FILE, INT8_FILE
 from .export import ensure_export, load_torch_model, model_files, read_manifest, size_bytes, \
@@ -96,8 +99,7 @@ def evaluation_config(cfg: QuantizeConfig, model: str, out: str,
 def evaluation_rows(cfg: QuantizeConfig) -> list[Row]:
     """The samples every runtime is evaluated on (label options and --limit applied)."""
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
-    rows, _, _ = prepare_rows(dataset, dataset.rows(cfg.split),
-                              evaluation_config(cfg, cfg.model, cfg.out))
+    rows, _, _ = prepare_rows(dataset, dataset.rows(cfg.split), RowSelection.of(cfg))
     return rows
 
 
@@ -217,7 +219,7 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
     torch_size = adapter.efficiency().get("size_bytes")
     fp32_size, int8_size = size_bytes(fp32_path), size_bytes(int8_path)
     summary: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "model": {"spec": cfg.model, "fingerprint": fingerprint,
                   "modality": adapter.modality,
                   "n_parameters": adapter.efficiency().get("n_parameters")},

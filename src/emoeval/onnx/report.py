@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import DETAILED_FILE, load_results, strict_json
+from ..results_io import DETAILED_FILE, load_results, write_json, write_text
 from ..store import MANIFEST_FILE, PredictionStore
 
 RUN_NAMES = ("torch", "onnx-fp32", "onnx-int8")
@@ -107,13 +107,9 @@ def compare_runs(out: str, durations: dict[str, float]) -> dict[str, Any]:
 def write_outputs(out: str, summary: dict[str, Any]) -> list[str]:
     os.makedirs(out, exist_ok=True)
     json_path = os.path.join(out, JSON_FILE)
-    tmp = json_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(strict_json(summary), f, indent=2, ensure_ascii=False, allow_nan=False)
-    os.replace(tmp, json_path)
+    write_json(json_path, summary)
     md_path = os.path.join(out, MARKDOWN_FILE)
-    with open(md_path, "w", encoding="utf-8") as f:
-        f.write(render_markdown(summary))
+    write_text(md_path, render_markdown(summary))
     return [json_path, md_path]
 
 

@@ -25,7 +25,8 @@ from typing import Any, Callable
 from ..adapters.base import ModelAdapter, default_device, load_adapter
 from ..datasets.base import Row
 from ..errors import EmoevalError
-from . import FP32_FILE, INT8_FILE
+from ..extras import require_all
+from . import EXPORT_NEEDS, FP32_FILE, INT8_FILE
 from .export import ensure_export, export_is_current, load_torch_model, read_manifest, \
     source_fingerprint, source_fingerprint_of_files, write_manifest
 from .quantize import build_int8
@@ -205,6 +206,7 @@ def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
         raise EmoevalError(f"--runtime {runtime} exports hf: models only, and {model_spec!r} "
                            "is not one; drop --runtime (an onnx:<file> model already runs with "
                            "ONNX Runtime)")
+    require_all(EXPORT_NEEDS, f"--runtime {runtime}")
     torch_model = TorchModel(model_spec)
     fingerprint = torch_model.fingerprint_of_files()
     if fingerprint is None or not export_is_current(os.path.join(cache_root(), fingerprint),

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..results_io import write_json
 from .export import model_files
 from .verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT
 
@@ -118,13 +119,7 @@ def record_verdict(folder: str, key: dict[str, Any], verification: dict[str, Any
         "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     kept = dict(list(verdicts.items())[-MAX_VERDICTS:])
     path = os.path.join(folder, VERDICTS_FILE)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"format": VERDICT_FORMAT, "verdicts": kept}, f, indent=1)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
+        write_json(path, {"format": VERDICT_FORMAT, "verdicts": kept}, indent=1)
+    except OSError:  # a cache: an unwritable folder only costs a verification next time
+        pass

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..adapters.base import default_device
 from ..errors import EmoevalError
+from ..extras import require
 
 #: bumped when the way embeddings are computed changes: old cache entries stop matching
 FEATURE_VERSION = "1"
@@ -106,7 +107,7 @@ class TransformerBackbone(Backbone):
         super().__init__(spec, layer, pooling)
         if pooling not in POOLINGS:
             raise EmoevalError(f"--pooling {pooling!r}: use {' or '.join(POOLINGS)}")
-        import torch
+        torch = require("torch", "hf", f"the {spec.partition(':')[0]}: backbone")
 
         self._torch = torch
         self.device = default_device()
@@ -169,7 +170,7 @@ class HFBackbone(TransformerBackbone):
     def __init__(self, argument: str, spec: str, layer: str | None = None,
                  pooling: str = "mean"):
         super().__init__(spec, layer if layer is not None else "-1", pooling)
-        import transformers
+        transformers = require("transformers", "hf", "the hf: backbone")
 
         from ..adapters.hf import describe_load_error, is_audio_config, resolve_model_dir
 
@@ -295,11 +296,7 @@ class OpenSmileBackbone(Backbone):
         if name not in OPENSMILE_SETS:
             raise EmoevalError(f"opensmile:{argument}: unknown feature set; use "
                                f"{', '.join('opensmile:' + n for n in OPENSMILE_SETS)}")
-        try:
-            import opensmile
-        except ImportError:
-            raise EmoevalError("opensmile: backbones need the opensmile package; "
-                               "pip install opensmile") from None
+        opensmile = require("opensmile", "opensmile", "the opensmile: backbone")
         feature_set, self.sampling_rate = OPENSMILE_SETS[name]
         self._version = getattr(opensmile, "__version__", "")
         self.smile = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),

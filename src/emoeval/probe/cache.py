@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ..results_io import atomic_path
+
 #: rows buffered before a chunk is written (a killed run loses at most this many)
 FLUSH_ROWS = 1024
 FLUSH_SECONDS = 60.0
@@ -80,9 +82,8 @@ class EmbeddingCache:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"chunk-{time.time_ns():020d}-{os.getpid()}-{next(self._counter)}"
-        tmp = self.folder / f".{name}.tmp.npz"
         keys, ids, vectors = zip(*self._pending)
-        np.savez(tmp, keys=np.array(keys), ids=np.array(ids), vectors=np.stack(vectors))
-        os.replace(tmp, self.folder / f"{name}.npz")
+        with atomic_path(self.folder / f"{name}.npz") as tmp:
+            np.savez(tmp, keys=np.array(keys), ids=np.array(ids), vectors=np.stack(vectors))
         self._pending = []
         self._last_flush = time.monotonic()

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..datasets.base import Row
 from ..errors import EmoevalError
+from ..registry import sample_layout
 from .heads import REGRESSION_HEADS, fit_head
 
 SINGLE_LABEL_METRICS = ("balanced_accuracy", "accuracy", "f1_macro")
@@ -40,9 +41,10 @@ def head_task(kind: str, multi_label: bool) -> str:
 
 def metric_names(task: str, labels: list[str]) -> tuple[str, ...]:
     """The metrics summarised over folds."""
-    if task == "dimensional":
+    layout = sample_layout(task)
+    if layout == "values":
         return ("ccc_mean", *[f"ccc_{d}" for d in labels])
-    return MULTI_LABEL_METRICS if task == "multilabel" else SINGLE_LABEL_METRICS
+    return MULTI_LABEL_METRICS if layout == "label_set" else SINGLE_LABEL_METRICS
 
 
 def make_folds(rows: list[Row], cv: str, targets: np.ndarray, multi_label: bool, seed: int
@@ -88,9 +90,10 @@ def make_folds(rows: list[Row], cv: str, targets: np.ndarray, multi_label: bool,
 def fold_metrics(y_true: np.ndarray, scores: np.ndarray, labels: list[str], task: str
                  ) -> dict[str, float]:
     """The task's metrics of one set of predictions (see the module docstring)."""
-    if task == "dimensional":
+    layout = sample_layout(task)
+    if layout == "values":
         return dimensional_metrics(y_true, scores, labels)
-    if task == "multilabel":
+    if layout == "label_set":
         from ..metrics.multilabel import decision_metrics, ranking_metrics
 
         ranking = ranking_metrics(y_true, scores, labels)["metrics"]

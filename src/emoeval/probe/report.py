@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..registry import sample_layout
 from ..reports.format import (
     code_span,
     duration_text,
@@ -70,7 +71,7 @@ def head_line(head: dict[str, Any]) -> str:
 def tuning_lines(record: dict[str, Any]) -> list[str]:
     """The strength search and the tuned head's metrics on the tuning split."""
     h, task = record["head"], record["task"]
-    dimensional = task == "dimensional"
+    dimensional = sample_layout(task) == "values"
     strength = "alpha" if dimensional else "c"
     lines: list[str] = []
     if h.get(f"{strength}_search"):
@@ -100,7 +101,7 @@ def tuning_lines(record: dict[str, Any]) -> list[str]:
 
 def render_train_report(record: dict[str, Any]) -> str:
     b, h, d = record["backbone"], record["head"], record["data"]
-    dims = record["labels"] if record["task"] == "dimensional" else []
+    dims = record["labels"] if sample_layout(record["task"]) == "values" else []
     lines = [f"# Probe: {h['kind']} on {b['spec']}", "",
              f"- Backbone: {code_span(b['spec'])}, layer {code_span(b.get('layer'))}, pooling "
              f"{b.get('pooling')}, fingerprint {code_span(b['fingerprint'])}",
@@ -142,7 +143,4 @@ def render_train_report(record: dict[str, Any]) -> str:
 
 
 def write_train_report(out: str, record: dict[str, Any]) -> str:
-    path = os.path.join(out, "train_report.md")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(render_train_report(record))
-    return path
+    return write_text(os.path.join(out, "train_report.md"), render_train_report(record))

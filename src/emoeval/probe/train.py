@@ -36,10 +36,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..api import EvaluationConfig, prepare_rows, strict_json
 from ..datasets.base import DatasetOptions, Row, has_targets, load_dataset
 from ..errors import EmoevalError
 from ..multilabel.scoring import default_tune_split
+from ..registry import sample_layout
+from ..results import SCHEMA_VERSION
+from ..results_io import write_csv, write_json
+from ..selection import RowSelection, prepare_rows
 from .backbones import load_backbone
 from .cache import EmbeddingCache, default_cache_root
 from .crossval import HEADLINE_METRIC, fold_metrics, head_task
@@ -92,13 +95,11 @@ class TrainConfig:
 
 
 def _label_cfg(cfg: TrainConfig, labels: list[str] | None = None,
-               limit: int | None = None) -> EvaluationConfig:
+               limit: int | None = None) -> RowSelection:
     """The label options of ``evaluate``, so ``prepare_rows`` applies them identically."""
-    return EvaluationConfig(model="", dataset=cfg.dataset, out=cfg.out, split=cfg.split,
-                            limit=limit, labels=labels or cfg.labels,
-                            keep_labels=cfg.keep_labels, merge=list(cfg.merge),
-                            label_map=cfg.label_map, seed=cfg.seed,
-                            dataset_options=cfg.dataset_options)
+    return RowSelection(split=cfg.split, limit=limit, labels=labels or cfg.labels,
+                        keep_labels=cfg.keep_labels, merge=list(cfg.merge),
+                        label_map=cfg.label_map, seed=cfg.seed)
 
 
 def choose_splits(available: list[str], cfg: TrainConfig) -> tuple[str | None, str | None]:
@@ -286,12 +287,13 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
         tune_metrics = fold_metrics(targets(tune_rows),
                                     head.scores(embedded.matrix([r.id for r in tune_rows])),
                                     labels, task)
-    with open(os.path.join(cfg.out, TRAINED_ON_FILE), "w", encoding="utf-8") as f:
-        json.dump({"train": [[r.id, sample_digest(r)] for r in rows],
-                   "tune": [[r.id, sample_digest(r)] for r in tune_rows]}, f)
+    write_json(os.path.join(cfg.out, TRAINED_ON_FILE),
+               {"train": [[r.id, sample_digest(r)] for r in rows],
+                "tune": [[r.id, sample_digest(r)] for r in tune_rows]}, indent=None)
     backbone_eff = backbone.efficiency()
     errors = {**bad_targets, **embedded.errors}
     record = {
+        "schema_version": SCHEMA_VERSION,
         "format": 1,
         "backbone": {**backbone.describe(), "fingerprint": fingerprint, **{
             f"backbone_{k}": v for k, v in backbone_eff.items()}},
@@ -316,10 +318,7 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
         if cv_result else None,
         "command": cfg.command,
     }
-    tmp = os.path.join(cfg.out, PROBE_FILE + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(strict_json(record), f, indent=2)
-    os.replace(tmp, os.path.join(cfg.out, PROBE_FILE))
+    write_json(os.path.join(cfg.out, PROBE_FILE), record)
     if cv_result:
         write_cv_outputs(cfg.out, cv_result, rows, labels, task)
     from .report import write_train_report
@@ -344,10 +343,11 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
     import pandas as pd
 
     scores = result["oof_scores"]
+    layout = sample_layout(task)
     records = []
     for i, r in enumerate(rows):
         rec: dict[str, Any] = {"id": r.id}
-        if task == "dimensional":
+        if layout == "values":
             for j, dim in enumerate(labels):
                 rec[f"{dim}_true"] = float((r.targets or {})[dim])
                 rec[f"{dim}_pred"] = float(scores[i, j])
@@ -355,7 +355,7 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
             rec.update({k: v for k, v in r.metadata.items()})
             records.append(rec)
             continue
-        if task == "multilabel":
+        if layout == "label_set":
             rec["labels"] = json.dumps(r.label, ensure_ascii=False)
         else:
             best = int(np.argmax(scores[i]))
@@ -365,10 +365,10 @@ def write_cv_outputs(out: str, result: dict[str, Any], rows: list[Row], labels: 
         rec["fold"] = result["fold_of"][i]
         rec.update({k: v for k, v in r.metadata.items()})
         records.append(rec)
-    pd.DataFrame.from_records(records).to_csv(os.path.join(out, CV_PREDICTIONS), index=False)
-    with open(os.path.join(out, CV_FILE), "w", encoding="utf-8") as f:
-        json.dump(strict_json({k: v for k, v in result.items()
-                               if k not in ("oof_scores", "fold_of")}), f, indent=2)
+    write_csv(os.path.join(out, CV_PREDICTIONS), pd.DataFrame.from_records(records))
+    write_json(os.path.join(out, CV_FILE),
+               {"schema_version": SCHEMA_VERSION,
+                **{k: v for k, v in result.items() if k not in ("oof_scores", "fold_of")}})
 
 
 def load_record(folder: str) -> dict[str, Any]:

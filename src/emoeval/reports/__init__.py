@@ -1,7 +1,7 @@
 """Reports rendered from ``results.json`` alone: ``report.md`` and its plots.
 
 Reports never recompute metrics or run a model; ``emoeval report`` re-renders them from the
-results dict (see :func:`emoeval.api.render_reports`). Each task's report is a list of
+results dict (see :func:`emoeval.evaluation.render_reports`). Each task's report is a list of
 sections (:mod:`.sections`, :mod:`.classification`) formatted with :mod:`.format`.
 """
 
@@ -23,8 +23,6 @@ __all__ = ["REPORT_FILE", "render_all", "render_classification", "render_markdow
 
 def render_all(results: Mapping[str, Any], out_dir: str) -> list[str]:
     """Render the reports of any task: the renderer registered for ``results["task"]``."""
-    from ..registry import REPORT_RENDERERS, load_class
+    from ..registry import task_of_results
 
-    task = results.get("task") or "classification"
-    target = REPORT_RENDERERS.get(task, REPORT_RENDERERS["classification"])
-    return load_class(target)(results, out_dir)
+    return task_of_results(results).render(results, out_dir)

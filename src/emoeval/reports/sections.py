@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from ..results_io import write_text
 
 from .format import (
     code_span,
@@ -58,15 +59,10 @@ def render_sections(results: Mapping[str, Any], sections: Iterable[Section]) -> 
 
 
 def write_report(out_dir: str, text: str, name: str = REPORT_FILE) -> str:
-    """Write ``text`` to ``out_dir/name`` through a temporary file (a reader never sees half a
-    report); return the path."""
+    """Write ``text`` to ``out_dir/name`` atomically (a reader never sees half a report);
+    return the path."""
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, name)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-    return path
+    return write_text(os.path.join(out_dir, name), text)
 
 
 # --------------------------------------------------------------------------- sections

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import EmoevalError
 from ..labels import load_label_map
+from ..results_io import write_text
 
 FIELDS = ("spec", "language", "task", "notes", "label_map")
 DEFAULT_ADAPTER = "hf"
@@ -161,7 +162,4 @@ def write_candidates(path: str, candidates: list[Candidate],
                                     allow_unicode=True, width=100).rstrip())
     if not candidates:
         lines.append("[]")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_text(path, "\n".join(lines) + "\n")

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..adapters.base import ModelAdapter
-from ..api import EvaluationConfig, detailed_table, prepare_rows, stratified_limit
+from ..classification.table import detailed_table
+from ..selection import RowSelection, prepare_rows, stratified_limit
 from ..datasets.base import Row, load_dataset
 from ..errors import EmoevalError
 from ..labels import build_mapping, canonical, normalise
@@ -83,9 +84,8 @@ def build_probe(spec: str, size: int, *, split: str | None = None, seed: int = 0
         warnings.append("the probe data is multi-label: probe metrics are left out")
         labelled = False
     if labelled:
-        config = EvaluationConfig(model="", dataset=spec, out="", split=split, limit=size,
-                                  seed=seed)
-        rows, labels, _ = prepare_rows(dataset, rows, config)
+        selection = RowSelection(split=split, limit=size, seed=seed)
+        rows, labels, _ = prepare_rows(dataset, rows, selection)
     else:
         if not any(isinstance(r.label, list) for r in rows):
             warnings.append("some probe rows have no label: probe metrics are left out")

@@ -20,8 +20,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .. import results_io
 from ..errors import EmoevalError
 from ..registry import MODEL_ADAPTERS, parse_spec
+from ..results import SCHEMA_VERSION
 from .candidates import Candidate, model_slug, read_candidates, write_candidates
 from .pool import WorkerJob, WorkerOutcome, default_jobs, memory_estimate, run_workers
 from .probe import Probe, build_probe
@@ -185,11 +187,7 @@ def read_json(path: str) -> dict[str, Any] | None:
 
 
 def write_json(path: str, data: Any) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, default=str)
-        f.write("\n")
-    os.replace(tmp, path)
+    results_io.write_json(path, data, default=str)
 
 
 def reusable(stored: dict[str, Any] | None, key: str, cfg: ScreeningConfig) -> bool:
@@ -284,9 +282,9 @@ def write_outputs(out: str, entries: list[dict[str, Any]], candidates: list[Cand
                   context: dict[str, Any]) -> None:
     from .report import render_markdown
 
-    write_json(os.path.join(out, SCREENING_JSON), entries)
-    with open(os.path.join(out, SCREENING_MD), "w", encoding="utf-8") as f:
-        f.write(render_markdown(entries, context))
+    write_json(os.path.join(out, SCREENING_JSON),
+               {"schema_version": SCHEMA_VERSION, "candidates": entries})
+    results_io.write_text(os.path.join(out, SCREENING_MD), render_markdown(entries, context))
     for name, recommendation, what in ((USABLE_YAML, "keep", "kept"),
                                        (RETRY_YAML, "retry", "to screen again later")):
         chosen = [(c, e) for c, e in zip(candidates, entries)

@@ -15,6 +15,7 @@ import traceback
 from typing import Any
 
 from ..adapters.base import load_adapter
+from ..results_io import write_json
 from .candidates import Candidate
 from .inspection import describe
 from .locate import LOAD_ERROR, Failure, load_failure, locate
@@ -37,10 +38,7 @@ class ResultFile:
     def save(self, stage: str | None = None) -> None:
         if stage:
             self.data["stage"] = stage
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.data, f, indent=1, default=str)
-        os.replace(tmp, self.path)
+        write_json(self.path, self.data, indent=1, default=str)
 
     def fail(self, failure: Failure) -> None:
         self.data["failure"] = failure.to_dict()

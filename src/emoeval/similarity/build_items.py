@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..datasets.base import DatasetOptions, load_dataset
 from ..errors import EmoevalError
+from ..results_io import write_csv
 
 DEV = "dev"
 TEST = "test"
@@ -81,7 +82,7 @@ def build_items(dataset: str, out: str, *, split: str | None = None,
                 **{k: r.metadata.get(k, "") for k in meta_keys}})
     table = pd.DataFrame.from_records(records)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    table.to_csv(out, index=False)
+    write_csv(out, table)
     return {"items": len(table), "clips": len(rows), "emotions": emotions,
             "positives": int(table["majority_present"].sum()),
             "dev_items": int((table["split"] == DEV).sum()),

@@ -26,6 +26,7 @@ from ..metrics.similarity import BINARY_LABELS, binary_metrics, roc_auc, roc_auc
 from ..metrics.resampling import Resampling, check_ci_unit, resolve_ci_unit
 from ..metrics.stats import bootstrap_ci
 from ..metrics.thresholds import best_threshold, parse_threshold
+from ..results import SCHEMA_VERSION
 from ..store import PredictionStore
 from . import backends
 from .items import (UNANIMOUS_PREFIX, Item, attach_audio, file_digest, filter_items,
@@ -111,7 +112,7 @@ def check_backend(cfg: SimilarityConfig) -> str:
 
 
 def select_items(cfg: SimilarityConfig) -> list[Item]:
-    from ..api import stratified_limit
+    from ..selection import stratified_limit
 
     check_template(cfg.prompt_template)
     items = read_items(cfg.items, cfg.prompt_template)
@@ -246,7 +247,7 @@ def slice_table(rows: pd.DataFrame, column: str) -> pd.DataFrame:
 def run_similarity(cfg: SimilarityConfig, on_progress: Callable[[int, int], None] | None = None
                    ) -> dict[str, Any]:
     """Run the benchmark into ``cfg.out``; resumes from the store there. Returns summary.json."""
-    from ..api import run_block, strict_json
+    from ..results_io import run_block, strict_json
 
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     backend = check_backend(cfg)
@@ -317,6 +318,7 @@ def summarise(cfg: SimilarityConfig, backend: str, table: pd.DataFrame, headline
                        if human.get(key) and len(headline) else None)
     slices = [c for c in SLICE_COLUMNS if c in table.columns]
     summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "mode": {"sham": "sham_hash", "endpoint": "remote", "model": "local_model"}[backend],
         "endpoint": cfg.endpoint, "model": cfg.model,
         **threshold_info,
@@ -361,7 +363,7 @@ INTERNAL_COLUMNS = ("majority_present_binary", "split_name", "bucket", "stem")
 
 def write_outputs(out: str, table: pd.DataFrame, headline: pd.DataFrame,
                   summary: dict[str, Any]) -> None:
-    from ..api import strict_json
+    from ..results_io import strict_json, write_csv, write_json, write_text
 
     os.makedirs(out, exist_ok=True)
     leading = [c for c in table.columns if c not in INTERNAL_COLUMNS and c not in (
@@ -369,16 +371,12 @@ def write_outputs(out: str, table: pd.DataFrame, headline: pd.DataFrame,
         "item_id", "tie", "in_headline")]
     ordered = [*leading, "audio_path", "prompt", "similarity", "pred_present", "ok", "error",
                "response_key", "item_id", "tie", "in_headline"]
-    table[ordered].to_csv(os.path.join(out, "predictions.csv"), index=False)
+    write_csv(os.path.join(out, "predictions.csv"), table[ordered])
     for column in summary["slices"]:
         rows = summary.get(f"by_{column}") or []
         if rows:
-            pd.DataFrame(rows, columns=[column, *SLICE_METRICS]).to_csv(
-                os.path.join(out, f"metrics_by_{column}.csv"), index=False)
+            write_csv(os.path.join(out, f"metrics_by_{column}.csv"),
+                      pd.DataFrame(rows, columns=[column, *SLICE_METRICS]))
     clean = strict_json(summary)
-    tmp = os.path.join(out, "summary.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(clean, f, indent=2, ensure_ascii=False, allow_nan=False)
-    os.replace(tmp, os.path.join(out, "summary.json"))
-    with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
-        f.write(render_report(clean))
+    write_json(os.path.join(out, "summary.json"), clean)
+    write_text(os.path.join(out, "report.md"), render_report(clean))

@@ -59,7 +59,7 @@ class Item:
 
     @property
     def label(self) -> str:
-        """Stratum for ``--limit`` (``emoeval.api.stratified_limit`` reads ``.label``)."""
+        """Stratum for ``--limit`` (``emoeval.selection.stratified_limit`` reads ``.label``)."""
         return TIE if self.majority_present is None else str(self.majority_present)
 
     @property

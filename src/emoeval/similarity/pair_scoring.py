@@ -180,11 +180,10 @@ def load_pair_scorer(spec: str | None, sham: bool = False, **options: Any) -> Pa
         return ShamScorer()
     if not spec:
         raise EmoevalError("give --model SPEC or --sham")
-    from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+    from ..registry import MODEL_ADAPTERS
 
     # batch_size is the benchmark's own setting: it reaches only adapters that batch inside
-    accepted = accepted_options(load_class(MODEL_ADAPTERS[parse_spec(spec, MODEL_ADAPTERS,
-                                                                     "model").name][0]))
+    accepted = accepted_options(MODEL_ADAPTERS.load(MODEL_ADAPTERS.parse(spec).name))
     adapter = load_adapter(spec, **{k: v for k, v in options.items()
                                     if v is not None and (k != "batch_size" or k in accepted)})
     if hasattr(adapter, "pair_similarity"):

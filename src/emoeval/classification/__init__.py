@@ -1,0 +1,1 @@
+"""Single-label classification: the detailed table from the store and the task spec."""

@@ -1,0 +1,30 @@
+"""The generative task: a model answers in free text, the answer is matched to a label."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..task import INVALID_POLICY_HELP, Task, option
+from .scoring import response_table, score_generative
+
+
+@dataclass(frozen=True)
+class GenerativeOptions:
+    invalid_policy: str | None = option(INVALID_POLICY_HELP)
+    mention: str | None = option("generative: only | first | last")
+
+
+class GenerativeTask(Task):
+    name = "generative"
+    description = "free-text answers: id, label, response; --invalid-policy, --mention"
+    options = GenerativeOptions
+    scorer = staticmethod(score_generative)
+    table_builder = staticmethod(response_table)
+    renderer = "emoeval.generative.report:render"
+
+    def matches(self, adapter: Any, rows: list) -> bool:
+        return adapter.output == "text"
+
+
+TASK = GenerativeTask()
