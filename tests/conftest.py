@@ -33,16 +33,16 @@ SLOW_FOLDERS = {"engines", "throughput"}
 #: when most of its tests are slow or share a slow fixture
 SLOW_TESTS: dict[str, tuple[str, ...] | None] = {
     "module": ("test name",),
-    "compare/test_compare_runs.py": None,
-    "compare/test_compare_dimensional.py": None,
-    "compare/test_compare_like_with_like.py": None,
+    "compare/test_runs.py": None,
+    "compare/test_dimensional.py": None,
+    "compare/test_like_with_like.py": None,
     "adapters/test_python_adapter.py": ("test_audio_dataset_gives_decoded_arrays",),
-    "annotations/test_annotations_agreement.py": ("test_long_binary_end_to_end",),
-    "compare/test_compare_inputs.py": (
+    "annotations/test_agreement.py": ("test_long_binary_end_to_end",),
+    "compare/test_inputs.py": (
         "test_cli_prints_verdicts_and_writes_the_report",
         "test_the_same_predictions_twice_say_so",
     ),
-    "compare/test_compare_paired_stats.py": (
+    "compare/test_paired_stats.py": (
         "test_bootstrap_distribution_matches_naive_resampling",
         "test_p_value_agrees_with_the_share_of_naive_resamples_beyond_zero",
     ),
@@ -57,15 +57,15 @@ SLOW_TESTS: dict[str, tuple[str, ...] | None] = {
         "test_report_rerenders_without_a_model",
         "test_score_reproduces_seed_002_exactly",
     ),
-    "dimensional/test_dim_evaluate.py": (
+    "dimensional/test_evaluate.py": (
         "test_dim_evaluate_range_mapping_is_recorded",
         "test_dim_evaluate_values_model_end_to_end",
     ),
-    "dimensional/test_dim_llm_answers.py": (
+    "dimensional/test_llm_answers.py": (
         "test_emoeval_score_rescores_a_written_answer_table_under_either_policy",
         "test_evaluate_an_llm_on_ratings_end_to_end",
     ),
-    "dimensional/test_dim_score_cli.py": (
+    "dimensional/test_score_cli.py": (
         "test_dim_score_end_to_end",
         "test_dim_score_finds_dimensions_and_records_bad_rows",
         "test_dim_score_slices_match_scoring_each_group_alone",
@@ -82,35 +82,35 @@ SLOW_TESTS: dict[str, tuple[str, ...] | None] = {
     ),
     "faults/test_label_spelling.py": ("test_case_and_whitespace_variants_give_the_same_classes",),
     "faults/test_readers.py": ("test_one_table_in_four_formats_scores_the_same",),
-    "generative/test_generative_evaluate.py": (
+    "generative/test_evaluate.py": (
         "test_evaluate_llm_end_to_end_and_rerun_costs_nothing",
         "test_evaluate_llm_on_audio_sends_wav_and_skips_bad_files",
     ),
-    "generative/test_generative_scoring.py": (
+    "generative/test_scoring.py": (
         "test_cli_reads_jsonl_with_json_answers",
         "test_cli_scores_an_answers_file_and_rescores_its_own_output",
         "test_seed_002_every_policy_matches_sklearn",
     ),
     "metrics/test_bootstrap.py": ("test_multinomial_counts_agree_with_row_resampling",),
     "metrics/test_thresholds.py": ("test_best_threshold_beats_every_other_cut",),
-    "multilabel/test_ml_scoring.py": ("test_cli_score_writes_report_and_thresholds",),
-    "openvocab/test_openvocab_compare.py": ("test_paired_bootstrap_of_two_runs",),
-    "reports/test_reports_render.py": (
+    "multilabel/test_scoring.py": ("test_cli_score_writes_report_and_thresholds",),
+    "openvocab/test_compare.py": ("test_paired_bootstrap_of_two_runs",),
+    "reports/test_render.py": (
         "test_many_classes_scale_the_figure",
         "test_render_all_creates_out_dir",
     ),
-    "screening/test_screening_statuses.py": (
+    "screening/test_statuses.py": (
         "test_a_hanging_candidate_is_stopped_at_the_time_limit",
         "test_cli_contains_a_crash_and_keeps_an_unprobed_model",
         "test_cli_verdicts_mean_what_they_say",
         "test_worker_runs_as_a_module",
     ),
-    "similarity/test_similarity_cli.py": ("test_serve_command_answers_the_contract",),
-    "similarity/test_similarity_endpoint.py": (
+    "similarity/test_cli.py": ("test_serve_command_answers_the_contract",),
+    "similarity/test_endpoint.py": (
         "test_faulty_server_errors_are_recorded_per_item_and_counted",
         "test_rerun_resumes_and_retries_only_failures",
     ),
-    "similarity/test_similarity_sham.py": (
+    "similarity/test_sham.py": (
         "test_sham_in_process_equals_sham_server_item_for_item",
     ),
 }
