@@ -20,7 +20,8 @@ from builders import build_audio_classifier, build_text_classifier, write_wav  #
 # `shared_data` reads ../shared/data, `slow` is both of those plus the folders and tests
 # measured above ~1.5 s on a loaded 2-core machine. `pytest -m "not slow"` is the quick run.
 MODEL_FIXTURES = {"audio_model", "audio_model_nomask", "text_model", "fitted_audio_model",
-                  "fitted_text_model", "status_models", "emotion_classifier", "tiny_clap"}
+                  "fitted_text_model", "status_models", "emotion_classifier", "tiny_clap",
+                  "tiny_sentence_model"}
 MODEL_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:torch|transformers|onnxruntime|onnx|ray|"
                           r"sentence_transformers)\b", re.MULTILINE)
 # builders' build_* functions, and the MiniLM sentence-transformers model behind zeroshot:

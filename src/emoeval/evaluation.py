@@ -26,7 +26,8 @@ from .errors import EmoevalError
 from .freshness import store_summary
 from .labels import LabelMapping, label_spellings
 from .registry import TASKS, pick_task, task_of_results
-from .results_io import load_results, read_predictions_file, run_block, write_json, write_results
+from .results_io import (DETAILED_FILE, load_results, read_predictions_file, run_block, write_json,
+                         write_results)
 from .runner import run as run_predictions
 from .results import SCHEMA_VERSION, with_schema_keys
 from .selection import RowSelection, all_label_names, prepare_rows
@@ -56,6 +57,9 @@ class EvaluationConfig:
     adapter_options: dict[str, Any] = field(default_factory=dict)
     #: torch, or onnx / onnx-int8 to export an ``hf:`` model and run it with ONNX Runtime
     runtime: str = "torch"
+    #: another run's folder: this run's predictions are compared with it sample by sample
+    #: (results.json "reference"; contracts section 6)
+    reference: str | None = None
     #: local (this process), or ray (a Ray cluster; see emoeval.engines)
     engine: str = "local"
     #: engine settings, e.g. address, workers, gpus_per_worker for ray
@@ -93,6 +97,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
         from .onnx.runtime import check_runtime
 
         check_runtime(cfg.runtime)  # a bad --runtime fails before the dataset loads
+    if cfg.reference:
+        from .onnx.agreement import check_reference
+
+        check_reference(cfg.reference, DETAILED_FILE)
     dataset = load_dataset(cfg.dataset, cfg.dataset_options)
     all_rows = dataset.rows(cfg.split)
     # identity of the data as read (before label options and --limit), so a run with a
@@ -142,6 +150,10 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             "store": store_summary(store, timing),
             "label_spellings": spellings.folded,
         }
+        if cfg.reference:
+            from .onnx.agreement import reference_agreement
+
+            results["reference"] = reference_agreement(table, cfg.reference, DETAILED_FILE)
         results["warnings"] = (spellings.warnings(f"the dataset {cfg.dataset}")
                                + dataset_warnings(dataset, mapping)
                                + results["store"]["notices"] + results.get("warnings", []))
@@ -154,14 +166,14 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
 
 def runtime_model(cfg: EvaluationConfig, rows: list[Row]) -> tuple[str, dict[str, Any]]:
     """The model spec and adapter options to load for ``cfg.runtime``: for onnx runtimes the
-    exported model (export once, cached by model fingerprint, verified on this run's first
-    samples); torch-bf16 keeps the model and gives its adapter autocast="bf16"."""
+    exported model (export once, cached by model fingerprint, verified on a stratified
+    sample of this run's rows); torch-bf16 keeps the model and gives its adapter autocast="bf16"."""
     model_spec, options = cfg.model, dict(cfg.adapter_options)
     if cfg.runtime != "torch":
-        from .onnx.runtime import prepare_runtime, runtime_adapter_options
+        from .onnx.runtime import prepare_model
 
-        model_spec = prepare_runtime(cfg.model, cfg.runtime, rows)
-        options.update(runtime_adapter_options(cfg.runtime))
+        model_spec, runtime_options = prepare_model(cfg.model, cfg.runtime, rows)
+        options.update(runtime_options)
     return model_spec, {k: v for k, v in options.items() if v is not None}
 
 

@@ -44,3 +44,11 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tiny_sentence_model(tmp_path_factory) -> Path:
+    """A tiny sentence-transformers model: BERT -> mean pooling -> normalise."""
+    from embedding_builders import build_tiny_sentence_model
+
+    return build_tiny_sentence_model(tmp_path_factory.mktemp("tiny_st"))

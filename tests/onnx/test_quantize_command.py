@@ -55,7 +55,8 @@ def test_layout_sizes_and_report(quantized):
         1 - sizes["onnx_int8_bytes"] / sizes["onnx_fp32_bytes"], abs=1e-4)
     assert summary["quantization"]["chosen"] in ("matmul", "all")
     assert summary["verification"]["fp32"]["passed"] and summary["verification"]["int8"]["passed"]
-    assert "first 16 evaluation samples" in summary["verification"]["int8"]["inputs"]
+    # all 16 clips that decode: fewer than the stratified 64
+    assert "sample of 16 evaluation samples" in summary["verification"]["int8"]["inputs"]
     markdown = (out / "quantize.md").read_text()
     for text in ("## Files", "## Quantization", "## Accuracy on", "## Speed",
                  "real-time factor", summary["quantization"]["op_types"]):
@@ -176,3 +177,28 @@ def test_urdu_real_audio(fitted_audio_model, tmp_path):
         run = summary["comparison"]["runs"][name]
         assert run["n_scored"] == 8 and 0 < run["real_time_factor"]
         assert 8 < run["audio_seconds"] < 8 * 10
+
+
+def test_every_speed_ratio_comes_with_its_spread(quantized):
+    out, summary, output = quantized
+    speed = summary["speed"]
+    assert speed["repeats"] >= 5 and speed["n_inputs"] == 16
+    assert set(speed["ratios"]) == {"onnx-fp32 vs torch", "onnx-int8 vs torch",
+                                    "onnx-int8 vs onnx-fp32"}
+    for ratio in speed["ratios"].values():
+        assert ratio["n_repeats"] >= 5 and ratio["q25"] <= ratio["median"] <= ratio["q75"]
+    for candidate in summary["quantization"]["candidates"]:
+        assert candidate["speedup_vs_fp32_spread"]["n_repeats"] >= 5
+    printed = " ".join(output.split())
+    assert printed.count("IQR") >= 3 and "speed onnx-int8 vs torch:" in printed
+    assert "INT8 has PyTorch's label on" in printed
+    markdown = (out / "quantize.md").read_text()
+    assert "## Speed ratios" in markdown and "IQR" in markdown
+    # the ONNX evaluations report their agreement with the PyTorch run
+    int8_results = json.loads((out / "onnx-int8" / "results.json").read_text())
+    torch_table, int8_table = detailed(out, "torch"), detailed(out, "onnx-int8")
+    both = torch_table.merge(int8_table, on="id")
+    both = both[(both["error_x"] == "") & (both["error_y"] == "")]
+    assert int8_results["reference"]["n_compared"] == len(both)
+    assert int8_results["reference"]["n_equal"] == int(
+        (both["prediction_x"] == both["prediction_y"]).sum())

@@ -75,7 +75,7 @@ def test_bad_runtime_requests_are_one_line_errors(text_model, tmp_path, cache_di
     result = evaluate_with_runtime(f"hf:{text_model}", dataset, tmp_path / "a", "tensorrt")
     assert result.exit_code == 2 and "not one of torch, onnx, onnx-int8" in result.output
     result = evaluate_with_runtime("lexicon:nrc", dataset, tmp_path / "b", "onnx")
-    assert result.exit_code == 2 and "hf: models only" in result.output
+    assert result.exit_code == 2 and "runs hf:, zeroshot: and clap: models" in result.output
     with pytest.raises(EmoevalError, match="not one of"):
         prepare_runtime(f"hf:{text_model}", "int4", [])
     assert prepare_runtime("lexicon:nrc", "torch", []) == "lexicon:nrc"

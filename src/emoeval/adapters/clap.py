@@ -13,7 +13,11 @@ of batching, each clip's features are computed on their own with NumPy's global 
 seeded to 0 (and restored afterwards).
 
 Options: ``device`` (default cuda when available), ``batch_size`` (clips or texts per forward
-pass, default 8), ``prompt_template`` (for ``evaluate``; default the similarity benchmark's).
+pass, default 8), ``prompt_template`` (for ``evaluate``; default the similarity benchmark's),
+``runtime`` (``torch``, ``onnx``, ``onnx-int8``, ``torch-bf16``): the audio and the text
+tower each run as an embedding graph (:mod:`emoeval.onnx.encoders`), verified against FP32
+by cosine, and the audio tower by the zero-shot label as well
+(:meth:`ClapAdapter.verify_runtime`, on a stratified sample of an ``evaluate`` run's clips).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ PROCESSOR_FILES = ("config.json", "processor_config.json", "preprocessor_config.
 
 class ClapAdapter(ModelAdapter):
     name = "clap"
-    option_names = ('batch_size', 'prompt_template')
+    option_names = ('batch_size', 'prompt_template', 'runtime')
     modality = "audio"
 
     def __init__(self, argument: str, spec: str = "", device: str | None = None,
@@ -69,13 +73,25 @@ class ClapAdapter(ModelAdapter):
             self.model = transformers.ClapModel.from_pretrained(argument)
         except Exception as exc:
             raise describe_load_error(argument, exc) from None
-        self.device = device or default_device()
+        from ..onnx.runtime import check_runtime, onnx_device
+
+        self.runtime = str(options.get("runtime") or "torch")
+        check_runtime(self.runtime)
+        self.device = onnx_device(self.runtime, device) or default_device()
         self.model.to(self.device).eval()
         self.sampling_rate = int(self.processor.feature_extractor.sampling_rate)
         self.model_dir = resolve_model_dir(argument)
         self._labels: list[str] = []
         self._label_embeddings: np.ndarray | None = None
         self._text_cache: dict[str, np.ndarray] = {}
+        self.runners: dict[str, Any] = {}
+        if self.runtime != "torch":
+            from ..onnx.encoders import embedding_runtime
+
+            # verified on the run's clips by verify_runtime first (evaluate); otherwise a
+            # cached passed verdict of the same files, else synthetic inputs
+            self.runners = {tower: embedding_runtime(self.tower_graph(tower), self.runtime)
+                            for tower in ("audio", "text")}
 
     # --- embeddings ---------------------------------------------------------------------
     @staticmethod
@@ -98,14 +114,73 @@ class ClapAdapter(ModelAdapter):
         finally:
             np.random.set_state(state)
 
+    def _audio_batch(self, clips: list[np.ndarray], tensors: str = "pt") -> dict:
+        features = [self._clip_features(c) for c in clips]
+        batch = {key: self._torch.cat([f[key] for f in features]) for key in features[0]}
+        return batch if tensors == "pt" else {k: v.numpy() for k, v in batch.items()}
+
+    def _text_batch(self, texts: list[str], tensors: str = "pt") -> dict:
+        return dict(self.processor.tokenizer(list(texts), padding=True, truncation=True,
+                                             return_tensors=tensors))
+
+    # --- reduced precision --------------------------------------------------------------
+    def tower_graph(self, tower: str):
+        """The ``audio`` or ``text`` tower as an
+        :class:`~emoeval.onnx.encoders.EmbeddingGraph` (projected, not normalised)."""
+        from ..onnx.encoders import EmbeddingGraph, tower as tower_module
+
+        # weights and processor files: the same graph whatever the runtime and prompts
+        identity = "\x00".join(p for p in self.fingerprint_parts()
+                                if not p.startswith(("runtime:", "template:")))
+        if tower == "audio":
+            module = tower_module(self.model, "get_audio_features",
+                                  ("input_features", "is_longer"))
+            return EmbeddingGraph(self.spec, module, "audio", self._audio_batch, identity,
+                                  "clap-audio", device=str(self.device),
+                                  sampling_rate=self.sampling_rate,
+                                  variable_axes={"input_features": {0: "batch"},
+                                                 "is_longer": {0: "batch"}})
+        module = tower_module(self.model, "get_text_features", ("input_ids", "attention_mask"))
+        return EmbeddingGraph(self.spec, module, "text", self._text_batch, identity,
+                              "clap-text", device=str(self.device))
+
+    @classmethod
+    def verify_runtime(cls, argument: str, spec: str, runtime: str, rows: list) -> None:
+        """Export, quantize and verify both towers for ``runtime``: the audio tower on a
+        stratified sample of ``rows`` (cosine to FP32, and the same zero-shot label: the
+        nearest FP32 prompt), the text tower on the label prompts and fixed sentences
+        (cosine). Verdicts are cached."""
+        from ..onnx.encoders import EmbeddingRunner, embedding_runtime
+        from ..onnx.runtime import onnx_device
+        from ..onnx.verify import SYNTHETIC_TEXTS, VERIFY_SAMPLES, unit_rows, \
+            verification_inputs
+        from ..similarity.prompts import build_prompt
+
+        fp32 = cls(argument, spec=spec, device=onnx_device(runtime, None))
+        audio, text = fp32.tower_graph("audio"), fp32.tower_graph("text")
+        names: list[str] = []
+        for row in rows:
+            names += [str(x) for x in (row.label if isinstance(row.label, list)
+                                       else [row.label]) if x is not None]
+        prompts = [build_prompt(fp32.template, label) for label in dict.fromkeys(names)]
+        directions = unit_rows(EmbeddingRunner(text, "torch").run(prompts).astype(np.float64))
+        clips, ids = verification_inputs(rows, fp32, VERIFY_SAMPLES)
+        embedding_runtime(audio, runtime, clips, ids, directions,
+                          source=f"a stratified sample of {len(ids)} of the run's clips")
+        texts = prompts + SYNTHETIC_TEXTS
+        embedding_runtime(text, runtime, texts, [f"text:{t}" for t in texts], directions,
+                          source=f"{len(prompts)} label prompts and {len(SYNTHETIC_TEXTS)} "
+                                 "fixed sentences")
+
     def embed_audio(self, clips: list[np.ndarray]) -> np.ndarray:
         """(len(clips), dim) unit vectors."""
         torch = self._torch
+        if "audio" in self.runners:
+            return self._normalised(torch.from_numpy(self.runners["audio"].run(list(clips))))
         out = []
         for start in range(0, len(clips), self.batch_size):
-            features = [self._clip_features(c) for c in clips[start:start + self.batch_size]]
-            batch = {key: torch.cat([f[key] for f in features]).to(self.device)
-                     for key in features[0]}
+            batch = {key: value.to(self.device) for key, value in
+                     self._audio_batch(clips[start:start + self.batch_size]).items()}
             with torch.inference_mode():
                 out.append(self._normalised(self._pooled(self.model.get_audio_features(**batch))))
         return np.concatenate(out) if out else np.zeros((0, 0))
@@ -116,11 +191,13 @@ class ClapAdapter(ModelAdapter):
         todo = sorted({t for t in texts if t not in self._text_cache})
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start:start + self.batch_size]
-            encoded = self.processor.tokenizer(chunk, padding=True, truncation=True,
-                                               return_tensors="pt")
-            encoded = {k: v.to(self.device) for k, v in encoded.items()}
-            with torch.inference_mode():
-                vectors = self._normalised(self._pooled(self.model.get_text_features(**encoded)))
+            if "text" in self.runners:
+                vectors = self._normalised(torch.from_numpy(self.runners["text"].run(chunk)))
+            else:
+                encoded = {k: v.to(self.device) for k, v in self._text_batch(chunk).items()}
+                with torch.inference_mode():
+                    vectors = self._normalised(self._pooled(
+                        self.model.get_text_features(**encoded)))
             for text, vector in zip(chunk, vectors):
                 self._text_cache[text] = vector
         return np.stack([self._text_cache[t] for t in texts]) if texts else np.zeros((0, 0))
@@ -174,7 +251,9 @@ class ClapAdapter(ModelAdapter):
             if self.model_dir and os.path.isfile(path):
                 with open(path, encoding="utf-8", errors="replace") as f:
                     parts.append(f"{name}:{f.read()}")
-        return parts + [f"template:{self.template}"]
+        # other arithmetic, other predictions: never mixed with FP32 ones in a store
+        precision = [f"runtime:{self.runtime}"] if self.runtime != "torch" else []
+        return parts + precision + [f"template:{self.template}"]
 
     def efficiency(self) -> dict[str, Any]:
         weights = self._weight_files()

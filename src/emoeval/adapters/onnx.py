@@ -4,6 +4,10 @@ Labels come from ``config.json`` (``id2label``) beside the model file; preproces
 feature-extractor or tokenizer files beside it, so an exported ``hf:`` model evaluates the
 same way under either runtime: a regression head (``problem_type "regression"``) returns its
 raw outputs as values, named by ``id2label`` or ``output_names``, as ``hf:`` does.
+
+A dynamically quantized model (``DynamicQuantizeLinear`` in its graph: ``--runtime
+onnx-int8``) runs **one input per call**: it takes activation ranges per call, so a batch
+mate would change an input's scores (contracts section 6).
 """
 
 from __future__ import annotations
@@ -61,6 +65,9 @@ class ONNXAdapter(ModelAdapter):
         except Exception as exc:
             raise EmoevalError(f"ONNX Runtime cannot load {argument}: {exc}") from None
         self.input_names = [i.name for i in self.session.get_inputs()]
+        from ..onnx.quantize import quantized_nodes
+
+        self.one_per_call = "DynamicQuantizeLinear" in quantized_nodes(argument)
         if "input_values" in self.input_names:
             self.modality = "audio"
             self.processor = transformers.AutoFeatureExtractor.from_pretrained(folder)
@@ -86,6 +93,8 @@ class ONNXAdapter(ModelAdapter):
         return 1 / (1 + np.exp(-logits)) if self.multi_label else softmax(logits)
 
     def predict(self, inputs: list[Any]) -> np.ndarray:
+        if self.one_per_call and len(inputs) > 1:
+            return np.concatenate([self.predict([item]) for item in inputs])
         if self.modality == "text":
             return self._run(dict(self.processor(
                 inputs, return_tensors="np", padding=True, truncation=True,

@@ -47,8 +47,10 @@ class ProbeAdapter(ModelAdapter):
         self.record = load_record(str(self.folder))
         self.head = Head.load(self.folder)
         backbone = self.record["backbone"]
+        # the runtime it was trained with (its embeddings are keyed apart from FP32 ones)
         self.backbone = load_backbone(backbone["spec"], backbone.get("layer"),
-                                      backbone.get("pooling") or "mean")
+                                      backbone.get("pooling") or "mean",
+                                      backbone.get("runtime") or "torch")
         if self.backbone.fingerprint() != backbone.get("fingerprint"):
             raise EmoevalError(f"probe:{argument}: backbone {backbone['spec']} is not the one "
                                "the head was trained on (its weights or settings changed); "

@@ -23,7 +23,17 @@ How it scores
 Options (``load_adapter(spec, **options)``)
     ``prompt_template`` (str containing ``{label}``), ``temperature`` (float > 0),
     ``batch_size`` (int, default 32), ``device`` (``cpu``, ``cuda``, ...; default: cuda when
-    available).
+    available), ``runtime`` (``torch``, ``onnx``, ``onnx-int8``, ``torch-bf16``).
+
+Runtimes
+    ``torch`` embeds with sentence-transformers' own ``encode``. The others run the model's
+    transformer and pooling as one embedding graph (:mod:`emoeval.onnx.encoders`: exported to
+    ONNX, INT8 of its MatMul nodes, or bf16 autocast), verified against FP32 by cosine and by
+    the zero-shot label (``evaluate --runtime`` on a stratified sample of the run's rows,
+    :meth:`ZeroShotAdapter.verify_runtime`), then normalised as ``encode`` does. Models made of
+    a transformer, mean or first-token pooling and an optional normalisation (MiniLM and most
+    sentence-transformers) are supported; others are refused with ``--runtime torch`` as the
+    way out. The runtime is part of the fingerprint, so a prediction store never mixes them.
 """
 
 from __future__ import annotations
@@ -96,7 +106,7 @@ def model_files(directory: Path, suffixes: tuple[str, ...]) -> list[str]:
 
 class ZeroShotAdapter(ModelAdapter):
     name = "zeroshot"
-    option_names = ('prompt_template', 'temperature', 'batch_size', 'device')
+    option_names = ('prompt_template', 'temperature', 'batch_size', 'device', 'runtime')
     modality = "text"
 
     def __init__(self, argument: str, spec: str = "", **options: Any):
@@ -120,16 +130,27 @@ class ZeroShotAdapter(ModelAdapter):
             raise EmoevalError(f"zeroshot: batch_size must be a whole number >= 1, got "
                                f"{options.get('batch_size')!r}")
 
+        from ..onnx.runtime import check_runtime, onnx_device
+
+        self.runtime = str(options.get("runtime") or "torch")
+        check_runtime(self.runtime)
         self.model_dir = self._local_dir(argument)
         if self.model_dir is not None:
             # a local folder needs no network: keep the Hub client from trying
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        self.model = self._load(options.get("device"))
+        self.model = self._load(onnx_device(self.runtime, options.get("device")))
         if self.model_dir is None:
             self.model_dir = self._cached_dir(argument)
 
         self._labels: list[str] | None = None
         self._label_embeddings: np.ndarray | None = None
+        self.runner = None
+        if self.runtime != "torch":
+            from ..onnx.encoders import embedding_runtime
+
+            # verified on the run's rows by verify_runtime first (evaluate); otherwise a
+            # cached passed verdict of the same files, else synthetic sentences
+            self.runner = embedding_runtime(self.embedding_graph(), self.runtime)
 
     # --- loading ------------------------------------------------------------------------
     @staticmethod
@@ -187,8 +208,74 @@ class ZeroShotAdapter(ModelAdapter):
         self._labels = labels
         self._label_embeddings = self._encode(self.prompts(labels))
 
+    # --- reduced precision --------------------------------------------------------------
+    def sentence_pooling(self) -> str:
+        """``mean`` or ``cls``: how the model pools its transformer's last layer, for a model
+        made of a transformer, that pooling and an optional normalisation; refused
+        otherwise."""
+        modules = list(self.model)
+        names = [type(m).__name__ for m in modules]
+        pooling = getattr(modules[1], "pooling_mode", None) if len(modules) > 1 else None
+        if (names[:2] != ["Transformer", "Pooling"] or names[2:] not in ([], ["Normalize"])
+                or pooling not in ("mean", "cls")
+                or not hasattr(modules[0], "auto_model")):
+            raise EmoevalError(f"--runtime {self.runtime}: {self.spec} is made of "
+                               f"{' -> '.join(names)} (pooling {pooling}); reduced precision "
+                               "runs transformer -> mean or cls pooling -> normalise models; "
+                               "use --runtime torch")
+        return str(pooling)
+
+    def embedding_graph(self):
+        """The transformer and pooling as one :class:`~emoeval.onnx.encoders.EmbeddingGraph`
+        (un-normalised sentence vectors; :meth:`_encode` normalises)."""
+        from ..onnx.encoders import EmbeddingGraph, pooled_hidden_states
+
+        pooling = self.sentence_pooling()
+        tokenizer, limit = self.model.tokenizer, int(self.model.max_seq_length or 512)
+
+        def encode(texts: list[str], tensors: str) -> dict:
+            return dict(tokenizer([str(t) for t in texts], padding=True,
+                                  truncation="longest_first", max_length=limit,
+                                  return_tensors=tensors))
+
+        module = pooled_hidden_states(self.model[0].auto_model, [-1], pooling, text=True)
+        return EmbeddingGraph(self.spec, module, "text", encode,
+                              identity=self.fingerprint_parts()[0],
+                              what=f"sentence:{pooling}:{limit}",
+                              device=str(self.model.device))
+
+    @classmethod
+    def verify_runtime(cls, argument: str, spec: str, runtime: str, rows: list) -> None:
+        """Export, quantize and verify this model for ``runtime`` on a stratified sample of
+        ``rows`` and the label prompts of their labels: cosine to FP32, and the same
+        zero-shot label (nearest FP32 prompt) on 99% of them. Verdicts are cached."""
+        from ..onnx.encoders import EmbeddingRunner, embedding_runtime
+        from ..onnx.runtime import onnx_device
+        from ..onnx.verify import VERIFY_SAMPLES, unit_rows, verification_inputs
+
+        fp32 = cls(argument, spec=spec, device=onnx_device(runtime, None))
+        fp32.runtime = runtime  # names the runtime in a refusal
+        graph = fp32.embedding_graph()
+        texts, ids = verification_inputs(rows, fp32, VERIFY_SAMPLES)
+        names: list[str] = []
+        for row in rows:
+            names += [str(x) for x in (row.label if isinstance(row.label, list)
+                                       else [row.label]) if x is not None]
+        prompts = fp32.prompts(list(dict.fromkeys(names)))
+        directions = unit_rows(EmbeddingRunner(graph, "torch").run(prompts).astype(np.float64))
+        embedding_runtime(graph, runtime, texts + prompts,
+                          ids + [f"prompt:{p}" for p in prompts], directions,
+                          source=f"a stratified sample of {len(ids)} of the run's texts and "
+                                 f"{len(prompts)} label prompts")
+
     # --- prediction ---------------------------------------------------------------------
     def _encode(self, texts: list[str]) -> np.ndarray:
+        if self.runner is not None:
+            from ..onnx.verify import unit_rows
+
+            chunks = [self.runner.run(texts[start:start + self.batch_size])
+                      for start in range(0, len(texts), self.batch_size)]
+            return unit_rows(np.concatenate(chunks).astype(np.float64))
         return np.asarray(self.model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False), dtype=np.float64)
@@ -217,7 +304,9 @@ class ZeroShotAdapter(ModelAdapter):
             weights = f"files:{files_digest(model_files(self.model_dir, DEFINING_SUFFIXES))}"
         else:  # unknown location: fall back on the parameters themselves
             weights = f"params:{self._parameter_digest()}"
-        return [weights, f"template:{self.template}", f"temperature:{self.temperature!r}"]
+        parts = [weights, f"template:{self.template}", f"temperature:{self.temperature!r}"]
+        # other arithmetic, other predictions: never mixed with FP32 ones in a store
+        return parts + [f"runtime:{self.runtime}"] if self.runtime != "torch" else parts
 
     def _parameter_digest(self) -> str:
         import hashlib

@@ -67,9 +67,11 @@ def evaluate(
                                        rich_help_panel=RUN_PANEL),
     seed: int = typer.Option(0, help="Seed for --limit and the bootstrap",
                              rich_help_panel=RUN_PANEL),
-    runtime: str = typer.Option("torch",
-                                help="hf: models: torch | onnx | onnx-int8 | torch-bf16",
-                                rich_help_panel=MODEL_PANEL),
+    runtime: str = typer.Option("torch", help="hf:, zeroshot:, clap: models: torch | onnx | "
+                                "onnx-int8 | torch-bf16", rich_help_panel=MODEL_PANEL),
+    reference: Optional[str] = typer.Option(None, help="Another run's --out folder: report "
+                                            "this run's agreement with it, sample by sample",
+                                            rich_help_panel=RUN_PANEL),
     engine: str = typer.Option("local", help="local | ray", rich_help_panel=ENGINE_PANEL),
     address: Optional[str] = typer.Option(None, help="ray: auto | ray://host:port",
                                           rich_help_panel=ENGINE_PANEL),
@@ -127,7 +129,7 @@ def evaluate(
         labels=label_options.labels, keep_labels=label_options.keep_labels,
         merge=label_options.merge, label_map=label_options.label_map, unmapped=unmapped,
         slice_by=slice_by, seed=seed, dataset_options=dataset_options,
-        runtime=runtime, engine=engine,
+        runtime=runtime, reference=reference, engine=engine,
         engine_options={"address": address, "workers": workers,
                         "gpus_per_worker": gpus_per_worker},
         adapter_options={"prompt": prompt, "concurrency": concurrency, "timeout": timeout,
@@ -156,6 +158,10 @@ def evaluate(
     for notice in (results.get("store") or {}).get("notices", []):
         console.print(f"[yellow]note:[/] {escape(notice)}", highlight=False, soft_wrap=True)
     _headline(results, out)
+    if results.get("reference"):
+        from ..onnx.agreement import describe
+
+        out_console.print(describe(results["reference"]), highlight=False)
 
 
 def _evaluate_models(models_file: str, cfg) -> None:

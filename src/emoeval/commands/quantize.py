@@ -102,19 +102,27 @@ def quantize(
 
 
 def headline(summary: dict, out: str) -> str:
+    from ..onnx.speed import describe_ratio
+
     sizes = summary["sizes"]
     text = (f"INT8 ({summary['quantization']['op_types']}) {sizes['onnx_int8_bytes'] / 1e6:.1f}"
             f" MB, {100 * sizes['reduction']:.0f}% smaller than ONNX FP32")
+    ratios = (summary.get("speed") or {}).get("ratios") or {}
+    if ratios:
+        text += ("; INT8 " + describe_ratio(ratios.get("onnx-int8 vs onnx-fp32"))
+                 + " as fast as ONNX FP32, " + describe_ratio(ratios.get("onnx-int8 vs torch"))
+                 + " as PyTorch")
     comparison = summary.get("comparison")
     if comparison:
         runs = comparison["runs"]
         share = comparison["disagreement"]["onnx-int8 vs onnx-fp32"]["share"]
-        speed = comparison["int8_speedup_vs_onnx_fp32"]
+        with_torch = comparison["disagreement"]["onnx-int8 vs torch"]
         accuracy = ", ".join(
             f"{name} " + percent(runs[name]["metrics"]["accuracy"]["value"])
             for name in ("torch", "onnx-fp32", "onnx-int8"))
-        text += (f"; accuracy {accuracy}; INT8 and FP32 labels differ on {percent(share)}"
-                 + (f"; INT8 {speed:.2f}x as fast as FP32" if speed else ""))
+        text += (f"; accuracy {accuracy}; INT8 and FP32 labels differ on {percent(share)}; "
+                 f"INT8 has PyTorch's label on {with_torch['n_compared'] - with_torch['n_differ']}"
+                 f"/{with_torch['n_compared']} samples")
     return f"{text} -> {out}/quantize.md"
 
 

@@ -58,6 +58,9 @@ def train(
     cache_dir: Optional[str] = typer.Option(None, help="Embedding cache (default "
                                             "~/.cache/emoeval/embeddings)",
                                             rich_help_panel=RUN_PANEL),
+    runtime: str = typer.Option("torch", help="Transformer backbones: torch | onnx | onnx-int8 "
+                                "| torch-bf16 (verified against FP32 by cosine)",
+                                rich_help_panel=MODEL_PANEL),
     *,
     dataset_options: DatasetOptions,
     label_options: LabelOptions,
@@ -75,7 +78,7 @@ def train(
         networks=networks,
         seed=seed, batch_size=batch_size, limit=limit, labels=label_options.labels,
         keep_labels=label_options.keep_labels, merge=label_options.merge,
-        label_map=label_options.label_map, cache_dir=cache_dir,
+        label_map=label_options.label_map, cache_dir=cache_dir, runtime=runtime,
         dataset_options=dataset_options,
         command=_command_line())
     try:

@@ -36,7 +36,7 @@ from ..results_io import write_json
 from . import FP32_FILE, INT8_FILE, MANIFEST_FILE
 
 #: bump when the exported graph changes, so cached exports are redone
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2  # 2: INT8 weights per channel
 OPSET = 17
 EXAMPLE_TEXTS = ["an example sentence to trace the model with", "a second one"]
 STAGING_KINDS = ("export", "quantize")
@@ -130,8 +130,12 @@ def remove_stale_staging(folder: str) -> list[str]:
 
 
 def example_inputs(adapter: ModelAdapter) -> dict[str, Any]:
-    """A batch of two for tracing, encoded by the model's own preprocessor."""
-    if adapter.modality == "audio":
+    """A batch of two for tracing, encoded by the model's own preprocessor (an embedding
+    graph's own encoder, where it has one)."""
+    own = getattr(adapter, "encode_inputs", None)
+    if own is not None:
+        encoded = dict(own(adapter.example_items(), "pt"))
+    elif adapter.modality == "audio":
         rng = np.random.default_rng(0)
         clips = [0.1 * rng.standard_normal(adapter.sampling_rate).astype(np.float32)
                  for _ in range(2)]
@@ -226,8 +230,12 @@ def export_onnx(adapter: ModelAdapter, folder: str) -> str:
     os.makedirs(folder, exist_ok=True)
     inputs = example_inputs(adapter)
     names, args = positional_inputs(adapter.model, inputs)
-    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "length"} for name in names}
-    axes["logits"] = {0: "batch"}
+    variable = getattr(adapter, "variable_axes", {})  # an embedding graph's own, if any
+    axes: dict[str, dict[int, str]] = {name: variable.get(name, {0: "batch", 1: "length"})
+                                       for name in names}
+    # a classifier's logits, or an embedding graph's embedding (encoders.EmbeddingGraph)
+    output = getattr(adapter, "graph_output", "logits")
+    axes[output] = {0: "batch"}
     staging = make_staging(folder, "export")
     try:
         staged = os.path.join(staging, FP32_FILE)
@@ -235,7 +243,7 @@ def export_onnx(adapter: ModelAdapter, folder: str) -> str:
             warnings.simplefilter("ignore")  # tracer and deprecation warnings: not the user's
             try:
                 torch.onnx.export(adapter.model, args, staged, input_names=names,
-                                  output_names=["logits"], dynamic_axes=axes,
+                                  output_names=[output], dynamic_axes=axes,
                                   opset_version=OPSET, do_constant_folding=True,
                                   dynamo=False)
             except Exception as exc:
@@ -247,7 +255,9 @@ def export_onnx(adapter: ModelAdapter, folder: str) -> str:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     adapter.model.config.save_pretrained(folder)
-    adapter.processor.save_pretrained(folder)
+    processor = getattr(adapter, "processor", None)  # an embedding graph encodes its own
+    if processor is not None:
+        processor.save_pretrained(folder)
     return os.path.join(folder, FP32_FILE)
 
 

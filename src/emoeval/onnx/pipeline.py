@@ -28,7 +28,8 @@ from ..store import MANIFEST_FILE as STORE_MANIFEST
 from . import FP32_FILE, INT8_FILE
 from .export import ensure_export, load_torch_model, model_files, read_manifest, size_bytes, \
     source_fingerprint, write_manifest
-from .quantize import OPS_OPTIONS, build_int8
+from .quantize import OPS_OPTIONS, build_int8, session_runs
+from .speed import SPEED_INPUTS, alternating_times, describe_ratio, speed_block
 from .report import RUN_NAMES, compare_runs, write_outputs
 from .verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, VERIFY_SAMPLES, encode_one, \
     reference_outputs, require, synthetic_inputs, verification_inputs, verify
@@ -187,7 +188,7 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
     fp32_path = ensure_export(adapter, folder)
     if rows:
         inputs, ids = verification_inputs(rows, adapter, cfg.verify_samples)
-        source = f"the first {len(ids)} evaluation samples of {cfg.dataset}"
+        source = f"a stratified sample of {len(ids)} evaluation samples of {cfg.dataset}"
     else:
         inputs = synthetic_inputs(adapter, cfg.verify_samples)
         source = (f"{len(inputs)} synthetic inputs (seeded noise clips of 1-3 s)"
@@ -216,6 +217,9 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
         write_manifest(folder, manifest)
     say(f"INT8: {quantization['op_types']} ({quantization['reason']})")
 
+    speed = runtime_speed(adapter, reference, fp32_path, int8_path)
+    for pair, ratio in speed["ratios"].items():
+        say(f"speed {pair}: {describe_ratio(ratio)} on {speed['n_inputs']} inputs, batch 1")
     torch_size = adapter.efficiency().get("size_bytes")
     fp32_size, int8_size = size_bytes(fp32_path), size_bytes(int8_path)
     summary: dict[str, Any] = {
@@ -236,6 +240,7 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
         },
         "verification": {"fp32": fp32_check.to_dict(), "int8": quantization["verification"]},
         "quantization": quantization,
+        "speed": speed,
         "dataset": None,
         "comparison": None,
         "environment": environment(),
@@ -249,7 +254,10 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
             say(f"evaluating {name}: {specs[name]} -> {os.path.join(cfg.out, name)}")
             # every runtime on CPU, so the speed columns compare like with like
             options = {"device": "cpu"} if name == "torch" else {}
-            evaluate(evaluation_config(cfg, specs[name], os.path.join(cfg.out, name), options),
+            run_cfg = evaluation_config(cfg, specs[name], os.path.join(cfg.out, name), options)
+            if name != "torch":  # its agreement with the PyTorch run, in its results.json
+                run_cfg.reference = os.path.join(cfg.out, "torch")
+            evaluate(run_cfg,
                      on_progress=(lambda done, total, n=name: on_progress(n, done, total))
                      if on_progress else None)
         summary["dataset"] = {"spec": cfg.dataset, "split": cfg.split, "limit": cfg.limit,
@@ -263,6 +271,27 @@ def run_quantize(cfg: QuantizeConfig, log: Callable[[str], None] | None = None,
     summary["run"] = run_block(cfg.command, started, t0)
     write_outputs(cfg.out, summary)
     return summary
+
+
+#: (faster, baseline) pairs of the speed block
+SPEED_PAIRS = [("onnx-fp32", "torch"), ("onnx-int8", "torch"), ("onnx-int8", "onnx-fp32")]
+
+
+def runtime_speed(adapter: Any, reference: Any, fp32_path: str, int8_path: str
+                  ) -> dict[str, Any]:
+    """PyTorch FP32, ONNX FP32 and ONNX INT8 on the first ``SPEED_INPUTS`` verification
+    inputs (a stratified sample), one input per call, in alternating repeats: each ratio with
+    its median and IQR (:mod:`.speed`)."""
+    import torch
+
+    def torch_run(item: dict[str, np.ndarray]) -> Any:
+        with torch.inference_mode():
+            return adapter.model(**{k: torch.from_numpy(v) for k, v in item.items()})
+
+    runs = {"torch": torch_run, **session_runs({"onnx-fp32": fp32_path,
+                                                "onnx-int8": int8_path})}
+    timed = reference.encoded[:SPEED_INPUTS]
+    return speed_block(alternating_times(runs, timed), SPEED_PAIRS, len(timed))
 
 
 def environment() -> dict[str, Any]:

@@ -4,12 +4,12 @@
 The export is made once per model and cached by the model's fingerprint (weights and
 preprocessing files) under ``$EMOEVAL_CACHE_DIR/onnx/<fingerprint>/`` (default
 ``~/.cache/emoeval``), in the fixed layout. Before any prediction the file a run uses is
-verified against PyTorch on the run's own first samples, and refused when it fails. The
-verdict is cached beside the export (:mod:`.verdicts`): a rerun on the same samples with an
+verified against PyTorch on a stratified sample of the run's rows (64), and refused when it
+fails. The verdict is cached beside the export (:mod:`.verdicts`): a rerun on the same samples with an
 unchanged file reuses it and never loads the PyTorch model; another file, other samples or a
 failed verdict verify again.
 
-``torch-bf16`` exports nothing: the run's first samples are verified through the PyTorch
+``torch-bf16`` exports nothing: the same sample is verified through the PyTorch
 model in bf16 autocast against the same model in FP32, on the device the run uses, under
 the INT8 policy (the same decisions); the verdict is cached in the model's cache folder,
 keyed by its fingerprint, and the run's adapter gets ``autocast="bf16"``
@@ -35,6 +35,8 @@ from .verify import VERIFY_SAMPLES, Reference, Verification, reference_outputs, 
     verification_inputs, verify, verify_autocast
 
 RUNTIMES = ("torch", "onnx", "onnx-int8", "torch-bf16")
+#: model families whose adapters run embedding graphs (onnx.encoders) under a runtime
+EMBEDDING_MODELS = ("zeroshot:", "clap:")
 #: the PyTorch runtimes of reduced precision: the ``autocast`` option each gives the adapter
 AUTOCAST_RUNTIMES = {"torch-bf16": "bf16"}
 
@@ -49,6 +51,12 @@ def cache_root() -> str:
 def check_runtime(runtime: str) -> None:
     if runtime not in RUNTIMES:
         raise EmoevalError(f"--runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
+
+
+def onnx_device(runtime: str, device: str | None) -> str | None:
+    """ONNX runtimes export and run on CPU; the others on ``device`` (default: the GPU when
+    there is one)."""
+    return "cpu" if runtime in ("onnx", "onnx-int8") else device
 
 
 def runtime_adapter_options(runtime: str) -> dict[str, Any]:
@@ -134,8 +142,9 @@ class TorchModel:
         """PyTorch's FP32 outputs on the run's verification inputs (one set per run),
         computed once and shared by the FP32 and INT8 checks."""
         if self._reference is None:
-            self._reference = reference_outputs(self.adapter(), inputs,
-                                                f"the run's first {len(ids)} samples")
+            self._reference = reference_outputs(
+                self.adapter(), inputs, f"a stratified sample of {len(ids)} of the run's "
+                "samples")
         return self._reference
 
 
@@ -151,15 +160,33 @@ def checked(folder: str, key: dict[str, Any], check: Callable[[], Verification])
 
 
 def verified(folder: str, path: str, precision: str, inputs_key: str,
-             torch_model: TorchModel, inputs: list[Any], ids: list[str]) -> None:
-    """The ONNX file ``path`` checked against PyTorch (see :func:`checked`)."""
+             reference: Callable[[], Reference]) -> None:
+    """The ONNX file ``path`` checked against PyTorch's outputs (``reference()``, computed
+    only when no passed verdict is cached; see :func:`checked`)."""
     checked(folder, verdict_key(path, precision, inputs_key),
-            lambda: verify(torch_model.reference(inputs, ids), path, precision))
+            lambda: verify(reference(), path, precision))
+
+
+def ensure_int8(folder: str, inputs_key: str, reference: Callable[[], Reference]) -> str:
+    """``folder/model.int8.onnx`` (dynamic INT8 of the MatMul nodes of the FP32 export),
+    verified on the inputs of ``inputs_key``: quantized once, its verdict recorded; an
+    existing file is verified unless a passed verdict is cached."""
+    int8_path = os.path.join(folder, INT8_FILE)
+    if os.path.isfile(int8_path):
+        verified(folder, int8_path, "int8", inputs_key, reference)
+        return int8_path
+    block = build_int8(os.path.join(folder, FP32_FILE), folder, reference(), ops="matmul")
+    record_verdict(folder, verdict_key(int8_path, "int8", inputs_key), block["verification"])
+    manifest = read_manifest(folder)
+    manifest["int8"] = {"file": INT8_FILE, **{k: block[k] for k in
+                                              ("mode", "ops", "op_types", "reason")}}
+    write_manifest(folder, manifest)
+    return int8_path
 
 
 def verified_autocast(model_spec: str, autocast: str, rows: list[Row]) -> None:
     """Verify ``model_spec`` under ``autocast`` against itself in FP32, on the run's device
-    and first decodable rows, unless a passed verdict under the same key is cached; record
+    and a stratified sample of its decodable rows, unless a passed verdict under the same key is cached; record
     the new verdict (passed or failed) and refuse a failed one."""
     import torch
 
@@ -188,7 +215,7 @@ def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
     :func:`runtime_adapter_options`).
 
     Exports (once) and, for ``onnx-int8``, quantizes MatMul nodes (once); verifies each file
-    on the first ``VERIFY_SAMPLES`` rows that decode unless a passed verdict for the same
+    on a stratified ``VERIFY_SAMPLES`` of the rows that decode unless a passed verdict for the same
     file and inputs is cached. The PyTorch model is loaded only to export, quantize or
     verify. ``torch-bf16`` verifies bf16 autocast against FP32 PyTorch the same way (the INT8
     policy) and exports nothing.
@@ -198,14 +225,16 @@ def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
         return model_spec
     if runtime in AUTOCAST_RUNTIMES:
         if not model_spec.startswith("hf:"):
-            raise EmoevalError(f"--runtime {runtime} runs hf: models only (PyTorch autocast), "
-                               f"and {model_spec!r} is not one; drop --runtime")
+            raise EmoevalError(f"--runtime {runtime} runs hf:, zeroshot: and clap: models "
+                               f"(PyTorch autocast), and {model_spec!r} is none of them; drop "
+                               "--runtime")
         verified_autocast(model_spec, AUTOCAST_RUNTIMES[runtime], rows)
         return model_spec
     if not model_spec.startswith("hf:"):
-        raise EmoevalError(f"--runtime {runtime} exports hf: models only, and {model_spec!r} "
-                           "is not one; drop --runtime (an onnx:<file> model already runs with "
-                           "ONNX Runtime)")
+        raise EmoevalError(f"--runtime {runtime} runs hf:, zeroshot: and clap: models (and "
+                           f"probe backbones through emoeval train), and {model_spec!r} is "
+                           "none of them; drop --runtime (an onnx:<file> model already runs "
+                           "with ONNX Runtime)")
     require_all(EXPORT_NEEDS, f"--runtime {runtime}")
     torch_model = TorchModel(model_spec)
     fingerprint = torch_model.fingerprint_of_files()
@@ -224,18 +253,29 @@ def prepare_runtime(model_spec: str, runtime: str, rows: list[Row]) -> str:
     inputs_key = inputs_digest(ids, inputs)
 
     fp32_path = os.path.join(folder, FP32_FILE)
-    verified(folder, fp32_path, "fp32", inputs_key, torch_model, inputs, ids)
+    reference = lambda: torch_model.reference(inputs, ids)  # noqa: E731 - loaded lazily
+    verified(folder, fp32_path, "fp32", inputs_key, reference)
     if runtime == "onnx":
         return f"onnx:{fp32_path}"
-    int8_path = os.path.join(folder, INT8_FILE)
-    if os.path.isfile(int8_path):
-        verified(folder, int8_path, "int8", inputs_key, torch_model, inputs, ids)
-    else:
-        block = build_int8(fp32_path, folder, torch_model.reference(inputs, ids), ops="matmul")
-        record_verdict(folder, verdict_key(int8_path, "int8", inputs_key),
-                       block["verification"])
-        manifest = read_manifest(folder)
-        manifest["int8"] = {"file": INT8_FILE, **{k: block[k] for k in
-                                                  ("mode", "ops", "op_types", "reason")}}
-        write_manifest(folder, manifest)
-    return f"onnx:{int8_path}"
+    return f"onnx:{ensure_int8(folder, inputs_key, reference)}"
+
+
+def prepare_model(model_spec: str, runtime: str, rows: list[Row]
+                  ) -> tuple[str, dict[str, Any]]:
+    """What ``evaluate --runtime`` runs: the model spec and the options its adapter gets.
+
+    ``hf:`` classifiers: :func:`prepare_runtime` (an ``onnx:`` file, or ``autocast``).
+    Embedding models (``zeroshot:``, ``clap:``): exported, quantized and verified here on a
+    stratified sample of the run's rows (cosine to FP32 and zero-shot labels); their
+    adapter gets ``runtime`` and runs the verified files.
+    """
+    check_runtime(runtime)
+    if runtime != "torch" and model_spec.startswith(EMBEDDING_MODELS):
+        from ..registry import MODEL_ADAPTERS, load_class, parse_spec
+
+        parsed = parse_spec(model_spec, MODEL_ADAPTERS, "model")
+        adapter_class = load_class(MODEL_ADAPTERS[parsed.name][0])
+        adapter_class.verify_runtime(parsed.argument, model_spec, runtime, rows)
+        return model_spec, {"runtime": runtime}
+    spec = prepare_runtime(model_spec, runtime, rows)
+    return spec, runtime_adapter_options(runtime)

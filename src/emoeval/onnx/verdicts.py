@@ -28,11 +28,11 @@ import numpy as np
 
 from ..results_io import write_json
 from .export import model_files
-from .verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT
+from .verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, MIN_COSINE, MIN_MEAN_COSINE
 
 VERDICTS_FILE = "verdicts.json"
 #: bump when the key or the verification changes meaning, so old verdicts are ignored
-VERDICT_FORMAT = 1
+VERDICT_FORMAT = 2  # 2: a stratified 64 inputs; embeddings by cosine
 #: verdicts kept per export (one per dataset and precision, typically); oldest dropped
 MAX_VERDICTS = 64
 CHUNK_BYTES = 1 << 24
@@ -82,7 +82,7 @@ def verdict_key(path: str, precision: str, inputs_key: str, content: str | None 
     key = {"format": VERDICT_FORMAT, "file": os.path.basename(path),
            "content_sha256": content or content_digest(path), "precision": precision,
            "fp32_tolerance": FP32_TOLERANCE, "int8_min_agreement": INT8_MIN_AGREEMENT,
-           "inputs_sha256": inputs_key, "versions": library_versions()}
+           "min_cosine": [MIN_MEAN_COSINE, MIN_COSINE], "inputs_sha256": inputs_key, "versions": library_versions()}
     if device is not None:
         key["device"] = device
     return key
@@ -107,6 +107,21 @@ def cached_pass(folder: str, key: dict[str, Any]) -> bool:
     verdict = read_verdicts(folder).get(key_name(key))
     return bool(isinstance(verdict, dict) and verdict.get("key") == key
                 and verdict.get("verification", {}).get("passed") is True)
+
+
+def passed_for_file(folder: str, key: dict[str, Any]) -> bool:
+    """Whether ``folder`` holds a passed verdict for the same file, precision, policy and
+    library versions as ``key``, on any inputs: what a model loaded without a run's samples
+    (an adapter built directly, a probe at evaluation) relies on."""
+    ignored = ("inputs_sha256",)
+    wanted = {k: v for k, v in key.items() if k not in ignored}
+    for verdict in read_verdicts(folder).values():
+        if not isinstance(verdict, dict) or not isinstance(verdict.get("key"), dict):
+            continue
+        stored = {k: v for k, v in verdict["key"].items() if k not in ignored}
+        if stored == wanted and verdict.get("verification", {}).get("passed") is True:
+            return True
+    return False
 
 
 def record_verdict(folder: str, key: dict[str, Any], verification: dict[str, Any]) -> None:

@@ -36,8 +36,11 @@ INT8_MIN_AGREEMENT = 0.99
 #: regression heads, reduced precision: largest difference per output, in that output's
 #: standard deviations over the reference inputs
 VALUE_TOLERANCE = 0.1
-#: inputs verified per run of ``evaluate --runtime`` and ``quantize``
-VERIFY_SAMPLES = 16
+#: embeddings of reduced precision: least mean and least single cosine to FP32
+MIN_MEAN_COSINE = 0.99
+MIN_COSINE = 0.95
+#: inputs verified per run of ``evaluate --runtime``, ``train --runtime`` and ``quantize``
+VERIFY_SAMPLES = 64
 #: checked on the logits; the others, of reduced precision, on the predicted labels
 EXACT_PRECISION = "fp32"
 PRECISIONS = (EXACT_PRECISION, "int8", "bf16")
@@ -59,6 +62,11 @@ class Reference:
     source: str
     #: a regression head's outputs (values), compared by tolerance rather than by label
     values: bool = False
+    #: ``logits`` are embeddings, compared by cosine to FP32
+    embedding: bool = False
+    #: embeddings only: unit vectors of the labels (e.g. zero-shot prompts, FP32), whose
+    #: nearest one is an input's label; None: no labels to agree on
+    directions: np.ndarray | None = None
 
 
 @dataclass
@@ -76,13 +84,19 @@ class Verification:
     inputs: str
     #: a regression head: "label agreement" counts inputs whose values are close
     values: bool = False
+    #: embeddings: mean and least cosine to FP32 (None for logits and values)
+    cosine_mean: float | None = None
+    cosine_min: float | None = None
 
     def describe(self) -> str:
         subject = ("BF16 autocast PyTorch vs FP32" if self.precision == "bf16"
                    else f"{self.precision.upper()} ONNX vs")
         agreeing = "close values" if self.values else "same label"
-        return (f"{subject} PyTorch on {self.n_inputs} inputs: max |logit "
-                f"difference| {self.max_abs_logit_diff:.3g}, {agreeing} on "
+        cosine = ("" if self.cosine_mean is None else
+                  f"cosine to FP32 mean {self.cosine_mean:.4f}, min {self.cosine_min:.4f}, ")
+        what = "logit" if self.cosine_mean is None else "embedding"
+        return (f"{subject} PyTorch on {self.n_inputs} inputs: max |{what} "
+                f"difference| {self.max_abs_logit_diff:.3g}, {cosine}{agreeing} on "
                 f"{100 * self.label_agreement:.1f}% ({self.n_label_disagreements} differ); "
                 f"needs {self.criterion}")
 
@@ -101,6 +115,9 @@ def max_text_length(adapter: ModelAdapter) -> int:
 
 
 def encode_one(adapter: ModelAdapter, item: Any) -> dict[str, np.ndarray]:
+    own = getattr(adapter, "encode_inputs", None)  # an embedding graph encodes its own
+    if own is not None:
+        return {name: np.asarray(value) for name, value in own([item], "np").items()}
     if adapter.modality == "audio":
         encoded = adapter.processor([item], sampling_rate=adapter.sampling_rate,
                                     return_tensors="np",
@@ -111,12 +128,31 @@ def encode_one(adapter: ModelAdapter, item: Any) -> dict[str, np.ndarray]:
     return {name: np.asarray(value) for name, value in encoded.items()}
 
 
+def stratified_order(rows: list[Row], seed: int = 0) -> list[Row]:
+    """``rows`` in a seeded order whose every prefix spreads over the labels in proportion
+    (each row ranks by its place in its label's shuffled list, over that list's length), so
+    the first k that decode are a stratified sample of k."""
+    rng = np.random.default_rng(seed)
+    by_label: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        label = row.label
+        key = ",".join(map(str, label)) if isinstance(label, list) else str(label)
+        by_label.setdefault(key, []).append(index)
+    rank = np.zeros(len(rows))
+    for key in sorted(by_label):
+        members = rng.permutation(by_label[key])
+        offset = rng.uniform()  # classes of equal size take turns in a seeded order
+        rank[members] = (np.arange(len(members)) + offset) / len(members)
+    return [rows[i] for i in np.argsort(rank, kind="stable")]
+
+
 def verification_inputs(rows: list[Row], adapter: ModelAdapter, k: int = VERIFY_SAMPLES
                         ) -> tuple[list[Any], list[str]]:
-    """The first ``k`` rows that decode (a bad file is skipped here; the run records it)."""
+    """A stratified sample of ``k`` rows that decode (:func:`stratified_order`; a bad file is
+    skipped here and the next of the order taken; the run records it)."""
     inputs: list[Any] = []
     ids: list[str] = []
-    for row in rows:
+    for row in stratified_order(rows):
         if len(inputs) == k:
             break
         try:
@@ -142,9 +178,12 @@ def synthetic_inputs(adapter: ModelAdapter, k: int = VERIFY_SAMPLES) -> list[Any
 
 
 def torch_outputs(adapter: ModelAdapter, encoded: list[dict[str, np.ndarray]],
-                  autocast: str | None = None) -> tuple[np.ndarray, list[float]]:
-    """Logits and per-input latency of the ``hf:`` adapter's PyTorch model on its device,
-    in FP32 or under ``autocast`` (as the adapter's own forward runs it), after a warm-up."""
+                  autocast: str | None = None, warm_up: bool = True, keep_batch: bool = False
+                  ) -> tuple[np.ndarray, list[float]]:
+    """Logits (or an embedding graph's embeddings) and per-call latency of the adapter's
+    PyTorch model on its device, in FP32 or under ``autocast`` (as the adapter's own forward
+    runs it), after a warm-up. Each encoded item is one input, or with ``keep_batch`` a
+    batch whose every row is kept."""
     import torch
 
     from ..adapters.hf import autocast_context
@@ -154,16 +193,18 @@ def torch_outputs(adapter: ModelAdapter, encoded: list[dict[str, np.ndarray]],
     def run(feeds: dict[str, np.ndarray]) -> Any:
         tensors = {k: torch.from_numpy(v).to(device) for k, v in feeds.items()}
         with autocast_context(device, autocast):
-            return adapter.model(**tensors).logits
+            out = adapter.model(**tensors)
+        return getattr(out, "logits", out)  # an embedding graph returns its tensor
 
     logits, latency = [], []
     with torch.inference_mode():
-        run(encoded[0])  # warm-up
+        if warm_up:
+            run(encoded[0])
         for feeds in encoded:
             t0 = time.perf_counter()
             out = run(feeds).float().cpu()
             latency.append(1000 * (time.perf_counter() - t0))
-            logits.append(out.numpy()[0])
+            logits.extend(out.numpy() if keep_batch else out.numpy()[:1])
     return np.array(logits, dtype=np.float64), latency
 
 
@@ -171,7 +212,8 @@ def reference_outputs(adapter: ModelAdapter, inputs: list[Any], source: str) -> 
     """Run the PyTorch model in FP32 on each input alone; keep its logits and latency."""
     encoded = [encode_one(adapter, item) for item in inputs]
     logits, latency = torch_outputs(adapter, encoded)
-    return Reference(encoded, logits, latency, source, values=adapter.output == "values")
+    return Reference(encoded, logits, latency, source, values=adapter.output == "values",
+                     embedding=adapter.output == "embedding")
 
 
 def onnx_session(path: str) -> Any:
@@ -214,23 +256,6 @@ def onnx_outputs(path: str, encoded: list[dict[str, np.ndarray]]
     return np.array(logits), latency
 
 
-def interleaved_latency(paths: list[str], encoded: list[dict[str, np.ndarray]]
-                        ) -> list[float]:
-    """Median latency (ms) per input of each model, the models taking turns on each input
-    (in a rotating order), so a change of load on a shared CPU hits all of them alike."""
-    sessions = [onnx_session(path) for path in paths]
-    for session, path in zip(sessions, paths):
-        session.run(None, session_feeds(session, path, encoded[0]))  # warm-up
-    latency: list[list[float]] = [[] for _ in paths]
-    for index, item in enumerate(encoded):
-        for k in np.roll(np.arange(len(paths)), index):
-            feeds = session_feeds(sessions[k], paths[k], item)
-            t0 = time.perf_counter()
-            sessions[k].run(None, feeds)
-            latency[k].append(1000 * (time.perf_counter() - t0))
-    return [float(np.median(times)) for times in latency]
-
-
 def verify(reference: Reference, path: str, precision: str,
            tolerance: float = FP32_TOLERANCE, min_agreement: float = INT8_MIN_AGREEMENT
            ) -> Verification:
@@ -257,13 +282,28 @@ def check_precision(precision: str) -> None:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
 
 
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
 def compare(reference: Reference, logits: np.ndarray, latency: list[float], model: str,
             precision: str, tolerance: float = FP32_TOLERANCE,
             min_agreement: float = INT8_MIN_AGREEMENT) -> Verification:
-    """The policy above applied to ``model``'s logits on the reference inputs."""
+    """The policy above applied to ``model``'s outputs on the reference inputs."""
     difference = np.abs(logits - reference.logits)
+    finite = bool(np.all(np.isfinite(logits)))
     max_diff = float(difference.max()) if np.all(np.isfinite(difference)) else float("nan")
-    if reference.values:  # regression: close values, since there is no label
+    cosine_mean = cosine_min = None
+    if reference.embedding:
+        cosines = np.einsum("ij,ij->i", unit_rows(logits), unit_rows(reference.logits))
+        cosine_mean, cosine_min = float(cosines.mean()), float(cosines.min())
+        if reference.directions is not None:
+            same = (np.argmax(unit_rows(logits) @ reference.directions.T, axis=1)
+                    == np.argmax(unit_rows(reference.logits) @ reference.directions.T, axis=1))
+        else:
+            same = np.ones(len(logits), dtype=bool)
+    elif reference.values:  # regression: close values, since there is no label
         spread = reference.logits.std(axis=0)
         scale = np.where(spread > 0, spread, 1.0)
         same = np.all(difference <= VALUE_TOLERANCE * scale, axis=1)
@@ -271,21 +311,29 @@ def compare(reference: Reference, logits: np.ndarray, latency: list[float], mode
         same = logits.argmax(axis=1) == reference.logits.argmax(axis=1)
     agreement = float(same.mean())
     if precision == EXACT_PRECISION:
-        criterion = f"max |logit difference| <= {tolerance:g}"
+        what = "embedding" if reference.embedding else "logit"
+        criterion = f"max |{what} difference| <= {tolerance:g}"
         passed = bool(max_diff <= tolerance)  # NaN fails
+    elif reference.embedding:
+        criterion = (f"cosine to FP32 mean >= {MIN_MEAN_COSINE:g} and min >= {MIN_COSINE:g}"
+                     + (f", the same label on >= {100 * min_agreement:g}% of inputs"
+                        if reference.directions is not None else ""))
+        passed = bool(finite and cosine_mean >= MIN_MEAN_COSINE and cosine_min >= MIN_COSINE
+                      and agreement >= min_agreement)
     elif reference.values:
         criterion = (f"every output within {VALUE_TOLERANCE:g} standard deviations of FP32 on "
                      f">= {100 * min_agreement:g}% of inputs")
-        passed = bool(agreement >= min_agreement and np.all(np.isfinite(logits)))
+        passed = bool(agreement >= min_agreement and finite)
     else:
         criterion = f"the same label on >= {100 * min_agreement:g}% of inputs"
-        passed = bool(agreement >= min_agreement and np.all(np.isfinite(logits)))
+        passed = bool(agreement >= min_agreement and finite)
     return Verification(model=model, precision=precision, n_inputs=len(reference.encoded),
                         max_abs_logit_diff=max_diff, label_agreement=agreement,
                         n_label_disagreements=int((~same).sum()), criterion=criterion,
                         passed=passed, latency_ms_median=float(np.median(latency)),
                         torch_latency_ms_median=float(np.median(reference.latency_ms)),
-                        inputs=reference.source, values=reference.values)
+                        inputs=reference.source, values=reference.values,
+                        cosine_mean=cosine_mean, cosine_min=cosine_min)
 
 
 def require(verification: Verification) -> Verification:
@@ -298,5 +346,8 @@ def require(verification: Verification) -> Verification:
                      "onnx), or try other op types (--ops matmul | auto)",
              "bf16": "bf16 autocast changes this model's decisions: use FP32 PyTorch "
                      "(--runtime torch)"}
+    if verification.cosine_mean is not None and verification.precision != EXACT_PRECISION:
+        fixes["int8"] = ("INT8 moves this model's embeddings too far: use the FP32 ONNX model "
+                         "(--runtime onnx) or --runtime torch")
     fix = fixes[verification.precision]
     raise EmoevalError(f"refusing {verification.model}: {verification.describe()}; {fix}")

@@ -16,6 +16,13 @@
 ``--layer`` takes comma-separated items: an index into the hidden states (0 = embeddings,
 negative from the end), or ``sentence``; several items are concatenated (``sentence,-2,-3``).
 Every backbone runs on CPU, or CUDA when present, in inference mode.
+
+``--runtime onnx|onnx-int8|torch-bf16`` (transformer backbones): the model, its layer
+selection and pooling run as one embedding graph (:mod:`emoeval.onnx.encoders`), exported,
+quantized and verified by cosine to FP32 on a stratified sample of the training rows
+(:meth:`TransformerBackbone.verify_runtime`). The runtime is part of the fingerprint, so the
+embedding cache keeps reduced-precision embeddings apart from FP32 ones, and a probe is
+evaluated with the runtime it was trained on.
 """
 
 from __future__ import annotations
@@ -62,10 +69,12 @@ class Backbone:
     modality: str = "text"
     sampling_rate: int | None = None
 
-    def __init__(self, spec: str, layer: str | None = None, pooling: str = "mean"):
+    def __init__(self, spec: str, layer: str | None = None, pooling: str = "mean",
+                 runtime: str = "torch"):
         self.spec = spec
         self.layer = layer
         self.pooling = pooling
+        self.runtime = runtime
 
     def embed(self, inputs: list[Any]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -75,8 +84,10 @@ class Backbone:
 
     def fingerprint(self) -> str:
         """Spec + weights + layer + pooling + feature version: keys the embedding cache."""
+        # FP32 keys stay as they were; other runtimes get keys of their own
+        precision = "" if self.runtime == "torch" else f"\x00runtime:{self.runtime}"
         h = hashlib.sha256(f"{self.spec}\x00{self.layer}\x00{self.pooling}\x00"
-                           f"{FEATURE_VERSION}".encode())
+                           f"{FEATURE_VERSION}{precision}".encode())
         for part in self.weight_parts():
             h.update(b"\x00" + part.encode())
         return h.hexdigest()[:16]
@@ -86,35 +97,38 @@ class Backbone:
 
     def describe(self) -> dict[str, Any]:
         return {"spec": self.spec, "layer": self.layer, "pooling": self.pooling,
-                "modality": self.modality, "sampling_rate": self.sampling_rate}
+                "modality": self.modality, "sampling_rate": self.sampling_rate,
+                "runtime": self.runtime}
 
-
-def _pool(torch, hidden, mask, pooling: str):
-    """(batch, tokens, dim) -> (batch, dim): masked mean, or the first token."""
-    if pooling == "cls":
-        return hidden[:, 0]
-    if mask is None:
-        return hidden.mean(dim=1)
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+    def verify_runtime(self, rows: list) -> None:
+        """Prepare and verify the runtime on ``rows`` (nothing to do for FP32 or a backbone
+        without a transformer)."""
+        if self.runtime != "torch":
+            raise EmoevalError(f"--runtime {self.runtime} applies to zeroshot: and hf: "
+                               f"backbones, not {self.spec}")
 
 
 class TransformerBackbone(Backbone):
     """Hidden states of a transformers model (text or audio); shared by ``hf:`` and the
     transformer inside a sentence-transformers model."""
 
-    def __init__(self, spec: str, layer: str | None = None, pooling: str = "mean"):
-        super().__init__(spec, layer, pooling)
+    def __init__(self, spec: str, layer: str | None = None, pooling: str = "mean",
+                 runtime: str = "torch"):
+        super().__init__(spec, layer, pooling, runtime)
         if pooling not in POOLINGS:
             raise EmoevalError(f"--pooling {pooling!r}: use {' or '.join(POOLINGS)}")
         torch = require("torch", "hf", f"the {spec.partition(':')[0]}: backbone")
 
+        from ..onnx.runtime import check_runtime, onnx_device
+
+        check_runtime(runtime)
         self._torch = torch
-        self.device = default_device()
+        self.device = onnx_device(runtime, None) or default_device()
         self.model: Any = None
         self.processor: Any = None
         self.model_dir: str | None = None
         self.max_length = 512
+        self._runner: Any = None
 
     def _layers(self) -> list[int]:
         return [int(x) for x in parse_layers(self.layer, "-1") if x != "sentence"]
@@ -125,33 +139,49 @@ class TransformerBackbone(Backbone):
                 raise EmoevalError(f"--layer {index}: {self.spec} has {n_hidden} hidden states "
                                    f"(0 = embeddings .. {n_hidden - 1}, or negative from the end)")
 
+    def embedding_graph(self):
+        """The model with its layer selection and pooling as one
+        :class:`~emoeval.onnx.encoders.EmbeddingGraph` (the torch path runs it too)."""
+        from ..onnx.encoders import EmbeddingGraph, pooled_hidden_states
+
+        self._check_layers(int(self.model.config.num_hidden_layers) + 1)
+        text = self.modality == "text"
+        processor, limit, rate = self.processor, self.max_length, self.sampling_rate
+
+        def encode(items: list[Any], tensors: str) -> dict:
+            if text:
+                return dict(processor([str(x) for x in items], return_tensors=tensors,
+                                      padding=True, truncation=True, max_length=limit))
+            # without a mask: only equal lengths share a pass (the runner groups them)
+            return {"input_values": processor(items, sampling_rate=rate, return_tensors=tensors,
+                                              padding=True)["input_values"]}
+
+        module = pooled_hidden_states(self.model, self._layers(), self.pooling, text)
+        return EmbeddingGraph(self.spec, module, self.modality, encode,
+                              identity="\x00".join(self.weight_parts()),
+                              what=f"hidden:{self._layers()}:{self.pooling}:{limit}",
+                              device=str(self.device), sampling_rate=rate,
+                              shares_padding=text)
+
+    def verify_runtime(self, rows: list | None) -> None:
+        """Export, quantize and verify the runtime (cosine to FP32) on a stratified sample
+        of ``rows``, or, without rows, trust a passed verdict of the same files or verify on
+        synthetic inputs. Verdicts are cached."""
+        from ..onnx.encoders import embedding_runtime
+        from ..onnx.verify import VERIFY_SAMPLES, verification_inputs
+
+        graph = self.embedding_graph()
+        if rows:
+            items, ids = verification_inputs(rows, graph, VERIFY_SAMPLES)
+            self._runner = embedding_runtime(graph, self.runtime, items, ids, source=(
+                f"a stratified sample of {len(ids)} of the training rows"))
+        else:
+            self._runner = embedding_runtime(graph, self.runtime)
+
     def hidden_features(self, inputs: list[Any]) -> np.ndarray:
-        torch = self._torch
-        if self.modality == "audio":
-            from ..adapters.base import padding_groups
-
-            out: list[np.ndarray | None] = [None] * len(inputs)
-            # equal lengths only share a pass: the mean then covers real frames only
-            for group in padding_groups(inputs, uses_attention_mask=False):
-                encoded = self.processor([inputs[i] for i in group],
-                                         sampling_rate=self.sampling_rate, return_tensors="pt")
-                vectors = self._forward(dict(encoded), mask=None)
-                for row, i in enumerate(group):
-                    out[i] = vectors[row]
-            return np.stack(out) if out else np.zeros((0, 0), np.float32)
-        encoded = self.processor([str(x) for x in inputs], return_tensors="pt", padding=True,
-                                 truncation=True, max_length=self.max_length)
-        return self._forward(dict(encoded), mask=encoded["attention_mask"])
-
-    def _forward(self, encoded: dict, mask) -> np.ndarray:
-        torch = self._torch
-        with torch.inference_mode():
-            encoded = {k: v.to(self.device) for k, v in encoded.items()}
-            hidden = self.model(**encoded, output_hidden_states=True).hidden_states
-            self._check_layers(len(hidden))
-            mask_here = mask.to(self.device) if mask is not None else None
-            pooled = [_pool(torch, hidden[i], mask_here, self.pooling) for i in self._layers()]
-            return torch.cat(pooled, dim=-1).float().cpu().numpy()
+        if self._runner is None:
+            self.verify_runtime(None)
+        return self._runner.run(inputs)
 
     def efficiency(self) -> dict[str, Any]:
         from ..adapters.hf import WEIGHT_PATTERNS
@@ -168,8 +198,8 @@ class HFBackbone(TransformerBackbone):
     """``hf:<model>``: AutoModel hidden states with its tokenizer or feature extractor."""
 
     def __init__(self, argument: str, spec: str, layer: str | None = None,
-                 pooling: str = "mean"):
-        super().__init__(spec, layer if layer is not None else "-1", pooling)
+                 pooling: str = "mean", runtime: str = "torch"):
+        super().__init__(spec, layer if layer is not None else "-1", pooling, runtime)
         transformers = require("transformers", "hf", "the hf: backbone")
 
         from ..adapters.hf import describe_load_error, is_audio_config, resolve_model_dir
@@ -215,18 +245,25 @@ class SentenceTransformerBackbone(TransformerBackbone):
     transformer."""
 
     def __init__(self, argument: str, spec: str, layer: str | None = None,
-                 pooling: str = "mean"):
-        super().__init__(spec, layer if layer is not None else "sentence", pooling)
+                 pooling: str = "mean", runtime: str = "torch"):
+        super().__init__(spec, layer if layer is not None else "sentence", pooling, runtime)
         from ..adapters.zeroshot import ZeroShotAdapter
 
-        # the zero-shot adapter already knows how to find and load the model offline
-        self.adapter = ZeroShotAdapter(argument, spec=spec)
+        # the zero-shot adapter already knows how to find and load the model offline (FP32:
+        # the backbone runs its own graph under the runtime)
+        self.adapter = ZeroShotAdapter(argument, spec=spec, device=self.device)
         self.st_model = self.adapter.model
         self.model = self.st_model[0].auto_model
         self.processor = self.st_model.tokenizer
         self.max_length = int(getattr(self.st_model, "max_seq_length", 256) or 256)
         self.model_dir = str(self.adapter.model_dir) if self.adapter.model_dir else None
         self.items = parse_layers(self.layer, "sentence")
+        if runtime != "torch" and "sentence" in self.items and not (
+                self._plain_mean_pooling() and pooling == "mean"):
+            raise EmoevalError(f"--runtime {runtime} --layer sentence needs a transformer -> "
+                               f"mean pooling -> normalise model and --pooling mean; {spec} "
+                               "with these settings is not: name layers instead, or use "
+                               "--runtime torch")
 
     def weight_parts(self) -> list[str]:
         return [p for p in self.adapter.fingerprint_parts() if p.startswith(("files:", "params:"))]
@@ -315,7 +352,8 @@ class OpenSmileBackbone(Backbone):
         return {"n_parameters": 0, "size_bytes": 0}
 
 
-def load_backbone(spec: str, layer: str | None = None, pooling: str = "mean") -> Backbone:
+def load_backbone(spec: str, layer: str | None = None, pooling: str = "mean",
+                  runtime: str = "torch") -> Backbone:
     """``zeroshot:minilm`` / ``hf:<model>`` / ``opensmile:egemaps`` -> a backbone."""
     name, sep, argument = spec.partition(":")
     if not sep or name not in BACKBONES or not argument:
@@ -323,7 +361,10 @@ def load_backbone(spec: str, layer: str | None = None, pooling: str = "mean") ->
                            "opensmile:egemaps")
     layer = None if layer is None or str(layer).strip() == "" else str(layer)
     if name == "zeroshot":
-        return SentenceTransformerBackbone(argument, spec, layer, pooling)
+        return SentenceTransformerBackbone(argument, spec, layer, pooling, runtime)
     if name == "hf":
-        return HFBackbone(argument, spec, layer, pooling)
+        return HFBackbone(argument, spec, layer, pooling, runtime)
+    if runtime != "torch":
+        raise EmoevalError(f"--runtime {runtime} applies to zeroshot: and hf: backbones, not "
+                           f"{spec}")
     return OpenSmileBackbone(argument, spec, layer, pooling)

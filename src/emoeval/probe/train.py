@@ -90,6 +90,8 @@ class TrainConfig:
     merge: list[str] = field(default_factory=list)
     label_map: str | None = None
     cache_dir: str | None = None
+    #: torch | onnx | onnx-int8 | torch-bf16 (transformer backbones; emoeval.onnx.encoders)
+    runtime: str = "torch"
     dataset_options: DatasetOptions = field(default_factory=DatasetOptions)
     command: str = ""
 
@@ -226,10 +228,12 @@ def train_probe(cfg: TrainConfig, on_progress: Callable[[str, int, int], None] |
     if cfg.cv == "loso" and not all(r.metadata.get("speaker") for r in rows):
         raise EmoevalError("--cv loso needs a speaker id on every sample (the preset's "
                            "speaker metadata or --speaker-col); use --cv <k> otherwise")
-    backbone = load_backbone(cfg.backbone, cfg.layer, cfg.pooling)
+    backbone = load_backbone(cfg.backbone, cfg.layer, cfg.pooling, cfg.runtime)
     if backbone.modality != rows[0].modality:
         raise EmoevalError(f"{cfg.backbone} takes {backbone.modality} but {cfg.dataset} holds "
                            f"{rows[0].modality}; pick a matching backbone or dataset")
+    if cfg.runtime != "torch":  # exported and verified on a stratified sample of these rows
+        backbone.verify_runtime(rows)
     fingerprint = backbone.fingerprint()
     cache = EmbeddingCache(cfg.cache_dir or default_cache_root(), fingerprint)
     os.makedirs(cfg.out, exist_ok=True)
