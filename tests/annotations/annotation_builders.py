@@ -1,6 +1,6 @@
 """Rating files for the annotation tests, written the way annotation tools export them.
 
-Importable as ``annotation_builders`` (this folder's conftest puts it on sys.path)."""
+Importable as ``annotation_builders`` (this folder is on pytest's pythonpath)."""
 
 from __future__ import annotations
 

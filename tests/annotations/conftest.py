@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from annotation_builders import RAW_NAMES, simulate_ratings, write_csv  # noqa: E402
+from annotation_builders import RAW_NAMES, simulate_ratings, write_csv
 
 
 @pytest.fixture

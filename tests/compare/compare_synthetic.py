@@ -1,6 +1,6 @@
 """Synthetic predictions with a known true difference (or none) for the comparison tests.
 
-Importable as ``compare_synthetic`` (tests/compare/conftest.py puts this folder on sys.path)."""
+Importable as ``compare_synthetic`` (this folder is on pytest's pythonpath)."""
 
 from __future__ import annotations
 

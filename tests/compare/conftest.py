@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from compare_synthetic import run_maker  # noqa: E402
+from compare_synthetic import run_maker
 
 
 @pytest.fixture

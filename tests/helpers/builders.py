@@ -1,5 +1,5 @@
 """Builders shared by tests: tiny transformers models saved to disk, audio files, and the
-path to ../shared/data. Importable as ``builders`` (conftest puts this folder on sys.path).
+path to ../shared/data. Importable as ``builders`` (pytest's `pythonpath` holds this folder).
 
 Nothing here touches the network: models are built from configs (random weights) and
 loaded back through emoeval's real ``hf:`` path.

@@ -1,6 +1,6 @@
 """A tiny sentence-transformers model (BERT -> mean pooling -> normalise) built locally, for
-the embedding runtimes' tests (importable as ``embedding_builders``; the root conftest puts
-this folder on sys.path)."""
+the embedding runtimes' tests (importable as ``embedding_builders``; pytest's `pythonpath`
+holds this folder)."""
 
 from __future__ import annotations
 

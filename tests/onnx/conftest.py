@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-HERE = str(Path(__file__).parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from onnx_builders import (build_fitted_audio_classifier,  # noqa: E402
+from onnx_builders import (build_fitted_audio_classifier,
                            build_fitted_text_classifier, write_tone_csv)
 
 

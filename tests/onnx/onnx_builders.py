@@ -1,6 +1,6 @@
-"""Builders for the ONNX tests (importable as ``onnx_builders``; conftest puts this folder
-on sys.path): tiny classifiers fitted for a few steps on label-dependent data (a random head
-has nearly flat logits, so INT8 label checks on it would be coin flips), and small datasets.
+"""Builders for the ONNX tests (importable as ``onnx_builders``: this folder is on
+pytest's pythonpath): tiny classifiers fitted for a few steps on label-dependent data (a random
+head has nearly flat logits, so INT8 label checks on it would be coin flips), and small datasets.
 """
 
 from __future__ import annotations

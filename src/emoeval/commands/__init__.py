@@ -1,4 +1,4 @@
-"""Sub-commands beyond the core ones in :mod:`emoeval.cli`, one module each.
+"""Every ``emoeval`` command, one module each (shared helpers in :mod:`._shared`).
 
 Every module here defines ``register(app)`` that adds its command(s) to the typer app; the
 CLI imports them all at start-up, so a module must import heavy libraries lazily (inside the
@@ -10,8 +10,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+#: listed first in ``emoeval --help``, in this order; the others follow by name
+FIRST = ("evaluate", "score", "report", "demo", "listing")
+
 
 def register_all(app) -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        module.register(app)
+    names = sorted(info.name for info in pkgutil.iter_modules(__path__)
+                   if not info.name.startswith("_"))
+    for name in [*FIRST, *(n for n in names if n not in FIRST)]:
+        importlib.import_module(f"{__name__}.{name}").register(app)

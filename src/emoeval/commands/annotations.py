@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ..cli import _command_line, _fail, _split_list, out_console
+    from ._shared import _command_line, _fail, _split_list, out_console
     from ..errors import EmoevalError
 
     @app.command()

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
                  "on when their scored samples differ)"),
     ) -> None:
         """Compare runs: leaderboard with CIs, paired tests with Holm, verdicts, HTML report."""
-        from ..cli import _fail, console, out_console
+        from ._shared import _fail, console, out_console
         from ..compare import compare_runs
         from ..compare.runs import load_runs
         from ..errors import EmoevalError

@@ -23,7 +23,7 @@ def human_ceiling_command(
     """Human ceiling per dimension: each rating against the mean of the others (CCC, MAE)."""
     import pandas as pd
 
-    from ..cli import _fail, out_console
+    from ._shared import _fail, out_console
     from ..dimensional.ceiling import human_ceiling, write_ceiling
     from ..errors import EmoevalError
 

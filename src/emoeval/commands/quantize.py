@@ -12,17 +12,16 @@ import typer
 
 # light module (numpy only): the policy's numbers, one source for the CLI and the API
 from ..onnx.verify import FP32_TOLERANCE, INT8_MIN_AGREEMENT, VERIFY_SAMPLES
-from ..options import (
-    LabelsOption,
-    KeepLabelsOption,
-    MergeOption,
-    LabelMapOption,
-    IdColOption,
-    TextColOption,
-    AudioColOption,
-    LabelColOption,
-    SplitColOption,
-    SpeakerColOption,
+from ..datasets.base import DatasetOptions
+from ..options import DATASET_PANEL, MODEL_PANEL, RUN_PANEL
+from ._shared import (
+    LabelOptions,
+    _command_line,
+    _fail,
+    _progress,
+    console,
+    out_console,
+    reads_dataset,
 )
 
 
@@ -30,47 +29,47 @@ def register(app: typer.Typer) -> None:
     app.command()(quantize)
 
 
+@reads_dataset
 def quantize(
-    model: str = typer.Option(..., help="hf:<hub id or local dir> to export and quantize"),
+    model: str = typer.Option(..., help="hf:<hub id or local dir> to export and quantize",
+                              rich_help_panel=MODEL_PANEL),
     out: str = typer.Option(..., help="Output folder (model/, quantize.json, quantize.md); "
-                            "rerunning with the same one resumes"),
+                            "rerunning with the same one resumes", rich_help_panel=RUN_PANEL),
     dataset: Optional[str] = typer.Option(None, help="Evaluate PyTorch FP32, ONNX FP32 and "
-                                          "ONNX INT8 on this dataset spec"),
-    split: Optional[str] = typer.Option(None, help="Dataset split to evaluate"),
+                                          "ONNX INT8 on this dataset spec",
+                                          rich_help_panel=DATASET_PANEL),
+    split: Optional[str] = typer.Option(None, help="Dataset split to evaluate",
+                                        rich_help_panel=DATASET_PANEL),
     limit: Optional[int] = typer.Option(None, help="Seeded sample of N rows, stratified by "
-                                        "label"),
+                                        "label", rich_help_panel=DATASET_PANEL),
     batch_size: int = typer.Option(1, help="Samples per forward pass (1: per-sample "
-                                   "latency as a real-time caller sees it)"),
+                                   "latency as a real-time caller sees it)",
+                                   rich_help_panel=RUN_PANEL),
     ops: str = typer.Option("matmul", help="Op types to quantize: matmul | all | auto (time "
-                            "each, keep the fastest that passes verification)"),
+                            "each, keep the fastest that passes verification)",
+                            rich_help_panel=MODEL_PANEL),
     static: bool = typer.Option(False, "--static", help="Static INT8 with activation ranges "
-                                "calibrated on --calibration"),
+                                "calibrated on --calibration", rich_help_panel=MODEL_PANEL),
     calibration: Optional[str] = typer.Option(None, help="Dataset spec to calibrate --static "
-                                              "on"),
-    calibration_split: Optional[str] = typer.Option(None, help="Split of --calibration"),
-    calibration_limit: int = typer.Option(64, help="Calibration samples (seeded, stratified)"),
+                                              "on", rich_help_panel=MODEL_PANEL),
+    calibration_split: Optional[str] = typer.Option(None, help="Split of --calibration",
+                                                    rich_help_panel=MODEL_PANEL),
+    calibration_limit: int = typer.Option(64, help="Calibration samples (seeded, stratified)",
+                                          rich_help_panel=MODEL_PANEL),
     verify_samples: int = typer.Option(VERIFY_SAMPLES, help="Inputs to verify ONNX against "
-                                       "PyTorch on"),
+                                       "PyTorch on", rich_help_panel=MODEL_PANEL),
     tolerance: float = typer.Option(FP32_TOLERANCE, help="FP32: largest allowed |logit "
-                                    "difference|"),
+                                    "difference|", rich_help_panel=MODEL_PANEL),
     min_agreement: float = typer.Option(INT8_MIN_AGREEMENT, help="INT8: least share of inputs "
-                                        "with PyTorch's label"),
-    seed: int = typer.Option(0, help="Seed for --limit, calibration sample and bootstrap"),
-    labels: LabelsOption = None,
-    keep_labels: KeepLabelsOption = None,
-    merge: MergeOption = [],
-    label_map: LabelMapOption = None,
-    id_col: IdColOption = None,
-    text_col: TextColOption = None,
-    audio_col: AudioColOption = None,
-    label_col: LabelColOption = None,
-    split_col: SplitColOption = None,
-    speaker_col: SpeakerColOption = None,
+                                        "with PyTorch's label", rich_help_panel=MODEL_PANEL),
+    seed: int = typer.Option(0, help="Seed for --limit, calibration sample and bootstrap",
+                             rich_help_panel=RUN_PANEL),
+    *,
+    dataset_options: DatasetOptions,
+    label_options: LabelOptions,
 ) -> None:
     """Export an hf: model to ONNX FP32 and INT8, verify both against PyTorch, and with
     --dataset compare accuracy, label agreement, speed and size on the same samples."""
-    from ..cli import _command_line, _fail, _progress, _split_list, console, out_console
-    from ..datasets.base import DatasetOptions
     from ..errors import EmoevalError
     from ..extras import require_all
     from ..onnx import EXPORT_NEEDS
@@ -81,11 +80,9 @@ def quantize(
         batch_size=batch_size, seed=seed, ops=ops, static=static, calibration=calibration,
         calibration_split=calibration_split, calibration_limit=calibration_limit,
         verify_samples=verify_samples, tolerance=tolerance, min_agreement=min_agreement,
-        labels=_split_list(labels), keep_labels=_split_list(keep_labels), merge=merge,
-        label_map=label_map,
-        dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
-                                       label_col=label_col, split_col=split_col,
-                                       speaker_col=speaker_col),
+        labels=label_options.labels, keep_labels=label_options.keep_labels,
+        merge=label_options.merge, label_map=label_options.label_map,
+        dataset_options=dataset_options,
         command=_command_line())
     try:
         require_all(EXPORT_NEEDS, "emoeval quantize")

@@ -30,7 +30,7 @@ def screen(
                                "findings in --out"),
 ) -> None:
     """Screen candidate models: status, recommendation and evidence for each."""
-    from ..cli import _command_line, _fail, console, out_console
+    from ._shared import _command_line, _fail, console, out_console
     from ..errors import EmoevalError
     from ..extras import require_all
     from ..screening import ScreeningConfig

@@ -34,7 +34,7 @@ def serve(
     """Serve POST /v1/similarity, POST /v1/reindex and GET /health (FastAPI + uvicorn).
 
     Loopback only by default; any other --host needs --token (or EMOEVAL_TOKEN)."""
-    from ..cli import _fail, console
+    from ._shared import _fail, console
     from ..errors import EmoevalError
 
     try:

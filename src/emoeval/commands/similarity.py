@@ -6,6 +6,9 @@ from typing import Optional
 
 import typer
 
+from ..datasets.base import DatasetOptions
+from ._shared import _command_line, _fail, _progress, out_console, reads_dataset
+
 
 def register(app: typer.Typer) -> None:
     app.command("similarity")(similarity)
@@ -65,7 +68,6 @@ def similarity(
 ) -> None:
     """Score (audio, prompt) pairs against the human majority: balanced accuracy, ROC-AUC,
     slices, the rubric report (emolia-bench's outputs)."""
-    from ..cli import _command_line, _fail, _progress, out_console
     from ..errors import EmoevalError
     from ..http import ClientOptions
     from ..similarity import SimilarityConfig, run_similarity
@@ -116,6 +118,7 @@ def headline_line(summary: dict, out: str) -> str:
             f"-> {out}/report.md")
 
 
+@reads_dataset(labels=False)
 def similarity_items(
     dataset: str = typer.Option(..., help="Dataset spec of a labelled audio corpus, e.g. "
                                 "urdu:../shared/data/urdu"),
@@ -125,23 +128,18 @@ def similarity_items(
     negatives: Optional[int] = typer.Option(None, help="Negative items per clip (default: "
                                             "every other emotion)"),
     seed: int = typer.Option(0, help="Seed for the split and the negatives"),
-    audio_col: Optional[str] = typer.Option(None, help="csv: column with audio paths"),
-    label_col: Optional[str] = typer.Option(None, help="csv: column with the label"),
-    speaker_col: Optional[str] = typer.Option(None, help="csv: column with the speaker id"),
-    id_col: Optional[str] = typer.Option(None, help="csv: column with unique sample ids"),
+    *,
+    dataset_options: DatasetOptions,
 ) -> None:
     """Build similarity items from a labelled corpus: the true emotion as a positive, the
     corpus' other emotions as negatives, with a seeded dev/test split grouped by clip."""
-    from ..cli import _fail, out_console
-    from ..datasets.base import DatasetOptions
     from ..errors import EmoevalError
     from ..similarity.build_items import build_items
 
     try:
         result = build_items(dataset, out, split=split, dev_fraction=dev_fraction,
                              negatives=negatives, seed=seed,
-                             options=DatasetOptions(audio_col=audio_col, label_col=label_col,
-                                                    speaker_col=speaker_col, id_col=id_col))
+                             options=dataset_options)
     except EmoevalError as exc:
         _fail(exc)
     out_console.print(f"{result['items']} items ({result['positives']} positive) from "

@@ -6,75 +6,66 @@ from typing import Optional
 
 import typer
 
-from ..options import (
-    LabelsOption,
-    KeepLabelsOption,
-    MergeOption,
-    LabelMapOption,
-    IdColOption,
-    TextColOption,
-    AudioColOption,
-    LabelColOption,
-    SplitColOption,
-    SpeakerColOption,
-    LabelSepOption,
-    LabelGroupOption,
-    TargetColsOption,
-)
+from ..datasets.base import DatasetOptions
+from ..errors import EmoevalError
+from ..options import DATASET_PANEL, MODEL_PANEL, RUN_PANEL
+from ._shared import LabelOptions, _command_line, _fail, _progress, out_console, reads_dataset
 
 
 def register(app: typer.Typer) -> None:
     app.command(name="train")(train)
 
 
+@reads_dataset
 def train(
-    backbone: str = typer.Option(..., help="zeroshot:minilm | hf:<model> | opensmile:egemaps"),
-    dataset: str = typer.Option(..., help="Dataset spec, e.g. goemotions:../data/goemotions"),
-    out: str = typer.Option(..., help="Folder for the probe; evaluate it as probe:<folder>"),
+    backbone: str = typer.Option(..., help="zeroshot:minilm | hf:<model> | opensmile:egemaps",
+                                 rich_help_panel=MODEL_PANEL),
+    dataset: str = typer.Option(..., help="Dataset spec, e.g. goemotions:../data/goemotions",
+                                rich_help_panel=DATASET_PANEL),
+    out: str = typer.Option(..., help="Folder for the probe; evaluate it as probe:<folder>",
+                            rich_help_panel=RUN_PANEL),
     head: Optional[str] = typer.Option(None, help="logreg | mlp (class labels) | ridge "
                                        "(continuous targets); default: logreg, or ridge when "
-                                       "the rows carry targets"),
-    layer: Optional[str] = typer.Option(None, help="Hidden layers, e.g. -1 or sentence,-2,-3"),
-    pooling: str = typer.Option("mean", help="mean | cls (text)"),
-    cv: Optional[str] = typer.Option(None, help="Cross-validate first: loso | <k folds>"),
+                                       "the rows carry targets", rich_help_panel=MODEL_PANEL),
+    layer: Optional[str] = typer.Option(None, help="Hidden layers, e.g. -1 or sentence,-2,-3",
+                                        rich_help_panel=MODEL_PANEL),
+    pooling: str = typer.Option("mean", help="mean | cls (text)", rich_help_panel=MODEL_PANEL),
+    cv: Optional[str] = typer.Option(None, help="Cross-validate first: loso | <k folds>",
+                                     rich_help_panel=RUN_PANEL),
     split: Optional[str] = typer.Option(None, help="Split to train on (default: train, else "
-                                        "all rows)"),
+                                        "all rows)", rich_help_panel=DATASET_PANEL),
     tune_split: Optional[str] = typer.Option(None, help="Split that picks C or alpha "
-                                             "(default: the validation split)"),
+                                             "(default: the validation split)",
+                                             rich_help_panel=DATASET_PANEL),
     class_weight: str = typer.Option("auto", help="auto (balanced for single-label, none "
-                                     "for multi-label) | balanced | none"),
+                                     "for multi-label) | balanced | none",
+                                     rich_help_panel=MODEL_PANEL),
     c: Optional[float] = typer.Option(None, "--c", help="logreg/mlp: inverse regularisation "
-                                      "strength (default: chosen on the tuning split, else 1)"),
+                                      "strength (default: chosen on the tuning split, else 1)",
+                                      rich_help_panel=MODEL_PANEL),
     alpha: Optional[float] = typer.Option(None, "--alpha", help="ridge: penalty strength on "
                                           "standardised features (default: chosen on the "
-                                          "tuning split by mean CCC, else 1)"),
-    hidden: int = typer.Option(512, help="mlp: hidden units"),
-    networks: int = typer.Option(1, help="mlp: networks from successive seeds, averaged"),
-    seed: int = typer.Option(0, help="Seed for folds, mlp and --limit"),
-    batch_size: int = typer.Option(64, help="Samples per backbone pass"),
-    limit: Optional[int] = typer.Option(None, help="Seeded sample of N training rows"),
-    labels: LabelsOption = None,
-    keep_labels: KeepLabelsOption = None,
-    merge: MergeOption = [],
-    label_map: LabelMapOption = None,
+                                          "tuning split by mean CCC, else 1)",
+                                          rich_help_panel=MODEL_PANEL),
+    hidden: int = typer.Option(512, help="mlp: hidden units", rich_help_panel=MODEL_PANEL),
+    networks: int = typer.Option(1, help="mlp: networks from successive seeds, averaged",
+                                 rich_help_panel=MODEL_PANEL),
+    seed: int = typer.Option(0, help="Seed for folds, mlp and --limit", rich_help_panel=RUN_PANEL),
+    batch_size: int = typer.Option(64, help="Samples per backbone pass",
+                                   rich_help_panel=RUN_PANEL),
+    limit: Optional[int] = typer.Option(None, help="Seeded sample of N training rows",
+                                        rich_help_panel=DATASET_PANEL),
     cache_dir: Optional[str] = typer.Option(None, help="Embedding cache (default "
-                                            "~/.cache/emoeval/embeddings)"),
+                                            "~/.cache/emoeval/embeddings)",
+                                            rich_help_panel=RUN_PANEL),
     runtime: str = typer.Option("torch", help="Transformer backbones: torch | onnx | onnx-int8 "
-                                "| torch-bf16 (verified against FP32 by cosine)"),
-    id_col: IdColOption = None,
-    text_col: TextColOption = None,
-    audio_col: AudioColOption = None,
-    label_col: LabelColOption = None,
-    split_col: SplitColOption = None,
-    speaker_col: SpeakerColOption = None,
-    label_sep: LabelSepOption = None,
-    label_group: LabelGroupOption = None,
-    target_cols: TargetColsOption = None,
+                                "| torch-bf16 (verified against FP32 by cosine)",
+                                rich_help_panel=MODEL_PANEL),
+    *,
+    dataset_options: DatasetOptions,
+    label_options: LabelOptions,
 ) -> None:
     """Train a probe: embed with a frozen backbone, fit a head, save it for probe:<out>."""
-    from ..cli import _command_line, _fail, _progress, _split_list, out_console
-    from ..datasets.base import DatasetOptions
-    from ..errors import EmoevalError
     from ..probe.train import TrainConfig, train_probe
 
     if class_weight not in ("auto", "balanced", "none"):
@@ -85,14 +76,10 @@ def train(
         class_weight=None if class_weight == "none" else class_weight, c=c, alpha=alpha,
         hidden=hidden,
         networks=networks,
-        seed=seed, batch_size=batch_size, limit=limit, labels=_split_list(labels),
-        keep_labels=_split_list(keep_labels), merge=merge, label_map=label_map,
-        cache_dir=cache_dir, runtime=runtime,
-        dataset_options=DatasetOptions(id_col=id_col, text_col=text_col, audio_col=audio_col,
-                                       label_col=label_col, split_col=split_col,
-                                       speaker_col=speaker_col, label_sep=label_sep,
-                                       label_group=label_group,
-                                       target_cols=_split_list(target_cols)),
+        seed=seed, batch_size=batch_size, limit=limit, labels=label_options.labels,
+        keep_labels=label_options.keep_labels, merge=label_options.merge,
+        label_map=label_options.label_map, cache_dir=cache_dir, runtime=runtime,
+        dataset_options=dataset_options,
         command=_command_line())
     try:
         with _progress() as progress:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,8 +31,7 @@ from emoeval.answers.ratings import (
 from emoeval.dimensional.scoring import score_dimensional
 from emoeval.errors import EmoevalError, SampleError
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "generative"))
-from generative_llm_server import create_app  # noqa: E402
+from generative_llm_server import create_app  # the generative folder is on pythonpath
 
 VAD = ["V", "A", "D"]
 SCALE = (1.0, 5.0)
