@@ -15,6 +15,7 @@ from ..options import (
     LABELS_PANEL,
     LLM_PANEL,
     MODEL_PANEL,
+    MULTILABEL_PANEL,
     RUN_PANEL,
     InvalidPolicyOption,
     MentionOption,
