@@ -27,7 +27,6 @@ from .errors import EmoevalError
 from .freshness import store_summary
 from .labels import LabelMapping, label_spellings
 from .naming import check_model_name, runtime_name
-from .option_checks import check_task_option_values
 from .registry import TASKS, pick_task, task_of_results
 from .results import SCHEMA_VERSION, with_schema_keys
 from .results_io import (DETAILED_FILE, load_results, read_predictions_file, run_block, write_json,
@@ -126,7 +125,7 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     task = pick_task(adapter, rows)
     task.check_adapter(adapter, model_spec, cfg.dataset)
     options = task.parse_options(cfg.task_options)  # a stray --invalid-policy fails here
-    check_task_option_values(task, cfg.task_options, labels)  # and a bad value of one
+    task.check_values(options, labels)  # and a bad value of one
     setup = task.prepare(dataset, rows, labels, adapter, selection, options)
     predicted = rows + setup.extra_rows
     mapping = task.mapping(adapter, adapter.labels, labels, label_map, cfg.unmapped)

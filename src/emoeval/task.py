@@ -105,6 +105,10 @@ class Task:
             raise EmoevalError(f"{flags} does not apply to --task {self.name}")
         return self.options(**given)
 
+    def check_values(self, options: Any, labels: list[str]) -> None:
+        """Refuse a bad option value (a policy, a threshold) before any model runs; the
+        default has nothing to check."""
+
     @staticmethod
     def given_options(options: Any) -> dict[str, Any]:
         """The options that were given (not ``None``), as scorer keyword arguments."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..task import INVALID_POLICY_HELP, Task, option
-from .scoring import response_table, score_generative
+from .scoring import check_options, response_table, score_generative
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,9 @@ class GenerativeTask(Task):
 
     def matches(self, adapter: Any, rows: list) -> bool:
         return adapter.output == "text"
+
+    def check_values(self, options: Any, labels: list[str]) -> None:
+        check_options(labels=list(labels), **self.given_options(options))
 
 
 TASK = GenerativeTask()

@@ -40,12 +40,10 @@ from ..scoring import (
 )
 from ..selection import RowSelection, prepare_rows
 from ..small_samples import mark_small_slices
-from .small_tuning import check_options, tune_per_class  # noqa: F401 (evaluate's hook)
+from .small_tuning import ALLOWED_THRESHOLDS, DEFAULT_THRESHOLD, tune_per_class
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
-ALLOWED_THRESHOLDS = ("fixed", "per-class", "top-k")
-DEFAULT_THRESHOLD = 0.5
 TABLE_COLUMNS = ["id", "labels", "prediction", "error", "split"]
 
 
@@ -317,7 +315,8 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
                            "rerun the failed predictions or use a fixed threshold or top-k:<k>")
     # in force, each class's own, notes, classes on too few positives (global threshold)
     tuned, tuned_own, notes, fallen = (
-        tune_per_class(y_true[tune_ok], scores[tune_ok], order, target_precision)
+        tune_per_class(y_true[tune_ok], scores[tune_ok], order, target_precision,
+                       tune_thresholds)
         if tune and tune_ok.any() else (None, None, {}, {}))
 
     yt, sc = y_true[scored], scores[scored]

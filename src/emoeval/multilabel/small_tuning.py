@@ -13,12 +13,14 @@ from ..metrics.thresholds import parse_threshold, small_class_fallback
 from ..small_samples import MIN_ITEMS
 
 
+ALLOWED_THRESHOLDS = ("fixed", "per-class", "top-k")
+DEFAULT_THRESHOLD = 0.5
+
+
 def check_options(*, labels: list[str], threshold: Any = None,
                   target_precision: float | None = None, **_: Any) -> None:
     """The threshold and target precision, checked before any model runs (the scorer
-    module's hook, see :mod:`emoeval.option_checks`)."""
-    from .scoring import ALLOWED_THRESHOLDS, DEFAULT_THRESHOLD
-
+    task's ``check_values`` hook)."""
     strategy = parse_threshold(threshold, DEFAULT_THRESHOLD, ALLOWED_THRESHOLDS)
     if target_precision is not None and strategy.kind != "per-class":
         raise EmoevalError("--target-precision applies to --threshold per-class")
@@ -40,12 +42,11 @@ def small_positive_fallback(y_true: np.ndarray, scores: np.ndarray, tuned: np.nd
 
 
 def tune_per_class(y_true: np.ndarray, scores: np.ndarray, labels: list[str],
-                   target_precision: float | None
+                   target_precision: float | None, tune_thresholds: Any
                    ) -> tuple[np.ndarray, np.ndarray, dict[str, str], dict[str, dict]]:
-    """Per-class thresholds on the tuning rows: those in force (the small classes on the
-    global one), each class's own, the notes, and the classes that fell back."""
-    from .scoring import tune_thresholds
-
+    """Per-class thresholds on the tuning rows (``tune_thresholds`` gives each class's own):
+    those in force (the small classes on the global one), each class's own, the notes, and
+    the classes that fell back."""
     own, notes = tune_thresholds(y_true, scores, labels, target_precision)
     used, fallen = small_positive_fallback(y_true, scores, own, labels, target_precision, notes)
     return used, own, notes, fallen

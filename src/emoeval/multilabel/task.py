@@ -8,6 +8,7 @@ from typing import Any
 
 from ..task import Task, TaskSetup, option
 from .scoring import multilabel_table, score_multilabel, tuning_split_rows
+from .small_tuning import check_options
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class MultilabelTask(Task):
 
     def matches(self, adapter: Any, rows: list) -> bool:
         return any(isinstance(r.label, list) for r in rows)
+
+    def check_values(self, options: Any, labels: list[str]) -> None:
+        check_options(labels=list(labels), **self.given_options(options))
 
     def prepare(self, dataset: Any, rows: list, labels: list[str], adapter: Any,
                 selection: Any, options: Any) -> TaskSetup:
