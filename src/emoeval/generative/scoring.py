@@ -47,7 +47,8 @@ def score_generative(table: pd.DataFrame, *, labels: list[str] | None = None,
 
     ``table``: ``id``, ``label``, ``response`` (the raw answer), optional ``error`` (a
     transport failure) and metadata columns. Returns the results part (core keys plus the
-    generative ones, see docs/generative.md) and the detailed table
+    generative ones: docs/generative.md, section "Output"; the core keys:
+    docs/results-schema.md) and the detailed table
     (``id, label, prediction, status, response, extracted, status_detail, error, ...``).
     """
     if not labels:
