@@ -46,7 +46,13 @@ def render() -> str:
            f"accept the versions {', '.join(f'`{v!r}`' for v in results.READABLE_VERSIONS)}. "
            "Every task writes the core keys below and may add its own beside them "
            "(`threshold`, `answers`, ...). A missing core key is a bug in a scorer, "
-           "and nothing is written.", ""]
+           "and nothing is written.", "",
+           "## Try it offline", "",
+           "The core keys of a run on the shipped demo set:", "",
+           "<!-- runnable -->", "```bash",
+           "emoeval evaluate --model lexicon:nrc --dataset demo:en --limit 20 --out runs/nrc",
+           "python -c \"import json; print(sorted(json.load(open('runs/nrc/results.json'))))\"",
+           "```", ""]
     for kind in SCHEMA_TYPES:
         hints = get_type_hints(kind)
         out += [f"## `{kind.__name__}`", ""]
