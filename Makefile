@@ -23,6 +23,8 @@ demo: $(STAMP)
 
 test: $(STAMP) browser
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+	# the documentation site, strictly: a broken link or a missing page fails the test run
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 # Headless Chromium opens compare.html in the tests; install Debian's package when missing
 # (best effort: without root or apt the one browser test skips, it does not fail).
