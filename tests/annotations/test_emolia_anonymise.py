@@ -45,7 +45,7 @@ def their_anonymize(raw: Path) -> dict[str, pd.DataFrame]:
 
 
 def readme_command() -> str:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "docs" / "agreement.md").read_text(encoding="utf-8")
     start = readme.index("emoeval anonymize annotations_raw/emolia-dim")
     lines = []
     for line in readme[start:].splitlines():
