@@ -133,7 +133,9 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     manifest = {"model_spec": model_spec, "model_fingerprint": model_fp,
                 "dataset_spec": cfg.dataset, "split": cfg.split,
                 "dataset_fingerprint": dataset_fp}
-    with PredictionStore(cfg.out, manifest) as store:
+    # stores written before texts left the dataset fingerprint still resume
+    earlier = {"dataset": [dataset.legacy_fingerprint(all_rows)]}
+    with PredictionStore(cfg.out, manifest, earlier) as store:
         timing = predict(cfg, model_spec, adapter_options, adapter, predicted, store,
                          labels, setup.dimensions, on_progress)
         # open-vocabulary adapters may have met new labels while predicting

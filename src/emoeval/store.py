@@ -189,12 +189,16 @@ def record_from_line(obj: Any) -> Record | None:
 
 
 class PredictionStore:
-    def __init__(self, out_dir: str, manifest: dict[str, Any]):
+    def __init__(self, out_dir: str, manifest: dict[str, Any],
+                 earlier_fingerprints: dict[str, list[str]] | None = None):
         """Open (or create) the store in ``out_dir`` for the model/dataset in ``manifest``.
 
         ``manifest`` must hold ``model_fingerprint`` and ``dataset_fingerprint``; a store made
-        for other ones is refused with a message naming both.
+        for other ones is refused with a message naming both. ``earlier_fingerprints``
+        (``{"dataset": [...]}``) are what earlier versions recorded for the same data: such a
+        store is taken over and its manifest updated.
         """
+        self._earlier = earlier_fingerprints or {}
         os.makedirs(out_dir, exist_ok=True)
         self.out_dir = out_dir
         self.path = os.path.join(out_dir, PREDICTIONS_FILE)
@@ -223,14 +227,19 @@ class PredictionStore:
                 raise EmoevalError(f"{self.out_dir} holds a store of version "
                                    f"{old['store_version']}, newer than this emoeval reads "
                                    f"({STORE_VERSION}); upgrade emoeval or use another --out")
+            updated = False
             for what in ("model", "dataset"):
-                if old.get(f"{what}_fingerprint") != manifest.get(f"{what}_fingerprint"):
+                key = f"{what}_fingerprint"
+                if old.get(key) in self._earlier.get(what, []):
+                    old = {**old, key: manifest.get(key)}  # same data, recorded the old way
+                    updated = True
+                if old.get(key) != manifest.get(key):
                     raise EmoevalError(
                         f"{self.out_dir} already holds predictions of {what} "
                         f"{old.get(what + '_spec')!r} (fingerprint "
                         f"{old.get(what + '_fingerprint')}), not {manifest.get(what + '_spec')!r} "
                         f"({manifest.get(what + '_fingerprint')}); use another --out")
-            if old.get("store_version") == STORE_VERSION:
+            if old.get("store_version") == STORE_VERSION and not updated:
                 return
             manifest = {**old, "store_version": STORE_VERSION}  # version-1 lines stay readable
         else:

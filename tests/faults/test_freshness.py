@@ -188,3 +188,60 @@ def test_the_ray_engine_asks_failed_requests_again(tmp_path, monkeypatch):
         assert asked == ["a"]  # the failed request, not the answered one
         assert store.records["a"].kind == "ok" and store.records["a"].digest is not None
         assert timing["n_retried"] == 1
+
+
+COUNTING_TEXT_MODEL = (
+    "CALLS = []\n"
+    "def predict(texts):\n"
+    "    CALLS.extend(texts)\n"
+    "    return [{'joy': float('happy' in t), 'anger': float('mad' in t)} for t in texts]\n")
+
+
+def _text_run(tmp_path, monkeypatch, texts):
+    """``evaluate`` of a text model on a CSV of ``texts``; the texts the model was asked."""
+    import importlib
+    import sys
+
+    (tmp_path / "counting_text_model.py").write_text(COUNTING_TEXT_MODEL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("counting_text_model", None)
+    module = importlib.import_module("counting_text_model")
+    rows = "".join(f"t{i},{text},{'joy' if i % 2 == 0 else 'anger'}\n"
+                   for i, text in enumerate(texts))
+    (tmp_path / "texts.csv").write_text("id,text,label\n" + rows)
+    result = CliRunner().invoke(app, ["evaluate", "--model",
+                                      "python:counting_text_model:predict", "--dataset",
+                                      f"csv:{tmp_path / 'texts.csv'}", "--out",
+                                      str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    return list(module.CALLS), json.loads((tmp_path / "run" / "results.json").read_text())
+
+
+def test_an_edited_text_is_predicted_again_not_refused(tmp_path, monkeypatch):
+    """Texts decide freshness like audio bytes: they are not part of the dataset fingerprint,
+    so correcting one text reruns that sample only (before, the store was refused as
+    holding "another dataset")."""
+    texts = ["so happy today", "I am mad", "happy again", "really mad now"]
+    asked, _ = _text_run(tmp_path, monkeypatch, texts)
+    assert sorted(asked) == sorted(texts)  # batches are ordered by length
+    texts[1] = "I am so mad"
+    asked, results = _text_run(tmp_path, monkeypatch, texts)
+    assert asked == ["I am so mad"]
+    assert results["store"]["n_refreshed"] == 1 and results["store"]["n_from_store"] == 3
+
+
+def test_a_store_with_the_earlier_text_fingerprint_still_resumes(tmp_path, monkeypatch):
+    from emoeval.datasets.base import DatasetOptions, load_dataset
+
+    texts = ["so happy today", "I am mad"]
+    _text_run(tmp_path, monkeypatch, texts)
+    manifest_path = tmp_path / "run" / "store.json"
+    manifest = json.loads(manifest_path.read_text())
+    dataset = load_dataset(f"csv:{tmp_path / 'texts.csv'}", DatasetOptions())
+    legacy = dataset.legacy_fingerprint(dataset.rows(None))
+    assert legacy != manifest["dataset_fingerprint"]  # texts are in the earlier one only
+    manifest_path.write_text(json.dumps({**manifest, "dataset_fingerprint": legacy}))
+    asked, _ = _text_run(tmp_path, monkeypatch, texts)
+    assert asked == []  # nothing predicted again
+    assert json.loads(manifest_path.read_text())["dataset_fingerprint"] == \
+        manifest["dataset_fingerprint"]

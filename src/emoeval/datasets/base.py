@@ -94,10 +94,23 @@ class Dataset:
         return rows
 
     def fingerprint(self, rows: list[Row]) -> str:
-        """Hash of spec, ids, labels and inputs: identifies the data a run saw."""
+        """Hash of spec, ids, labels, audio paths and targets: identifies the data a run saw.
+
+        Texts are left out on purpose: like an audio file's bytes, a text's content decides
+        only whether its stored prediction is still fresh (the store's input digests), so a
+        corrected text is predicted again instead of making the data "another dataset"."""
+        return self._hash(rows, with_text=False)
+
+    def legacy_fingerprint(self, rows: list[Row]) -> str:
+        """The fingerprint stores of earlier versions recorded (texts included), so that such
+        a store still resumes."""
+        return self._hash(rows, with_text=True)
+
+    def _hash(self, rows: list[Row], *, with_text: bool) -> str:
         h = hashlib.sha256(self.spec.encode())
         for r in rows:
-            h.update(f"\x00{r.id}\x01{r.label}\x01{r.text or ''}\x01{r.audio or ''}".encode())
+            text = (r.text or "") if with_text else ""
+            h.update(f"\x00{r.id}\x01{r.label}\x01{text}\x01{r.audio or ''}".encode())
             if r.targets is not None:
                 h.update(repr(sorted(r.targets.items())).encode())
         return h.hexdigest()[:16]
