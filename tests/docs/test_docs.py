@@ -67,3 +67,12 @@ def test_runnable_example_runs(script: str, tmp_path: Path):
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"example failed:\n{script}\n--- stderr:\n{done.stderr[-3000:]}"
+
+
+def test_the_readme_stays_short_and_links_every_job_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 250, "README.md: move the detail into a docs/ page"
+    job_pages = [page.name for page in DOCS.glob("*.md") if page.name not in NO_EXAMPLE
+                 and page.name != "index.md" and page.name != "install.md"]
+    unlinked = [name for name in job_pages if f"](docs/{name})" not in readme]
+    assert not unlinked, f"README.md's jobs table lacks {unlinked}"
