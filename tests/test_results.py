@@ -92,5 +92,7 @@ def test_errors_counts_and_slices_helpers():
     require_scored(1)
     table = pd.DataFrame({"id": ["a"], "label": ["x"], "gender": ["f"]})
     check_slice_columns(table, ["gender"])
-    with pytest.raises(EmoevalError, match=r"--slice-by 'age': no such column \(have: gender\)"):
+    # issue 19 (checks before work) names the slice candidates, the label column among them
+    with pytest.raises(EmoevalError,
+                       match=r"--slice-by 'age': no such column \(slice candidates: label, gender\)"):
         check_slice_columns(table, ["age"], hidden=("id", "label"))
