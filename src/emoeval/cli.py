@@ -90,10 +90,16 @@ def _headline(results: dict, out: str) -> None:
     def cell(key: str) -> str:
         return metric_with_ci(m[key], ci.get(key))
 
+    from .answers.coverage import answered_text
+
+    answered = answered_text(results.get("coverage"), results["n_samples"])
+    policy = (results.get("protocol") or {}).get("unanswered_policy")
+    answered = f"{answered} (--unanswered {policy}), " if answered and policy else (
+        f"{answered}, " if answered else "")
     out_console.print(f"{results['model']['spec']} on {results['dataset']['spec']}: "
                       f"accuracy (WA) {cell('accuracy')}, balanced accuracy (UA) "
                       f"{cell('balanced_accuracy')}, macro F1 {cell('f1_macro')}; "
-                      f"{results['n_scored']}/{results['n_samples']} scored, "
+                      f"{answered}{results['n_scored']}/{results['n_samples']} scored, "
                       f"{results['n_errors']} errors -> {out}/report.md", highlight=False)
 
 

@@ -38,8 +38,11 @@ TargetColsOption = Annotated[Optional[str], typer.Option(
 
 # task options of `evaluate` and `score`
 InvalidPolicyOption = Annotated[Optional[str], typer.Option(
-    help="generative: wrong | exclude | fallback:<label>; dimensional answers: exclude | "
-         "midpoint")]
+    "--unanswered", "--invalid-policy",
+    help="How a sample the model gave no usable answer for is scored: classification, "
+         "generative: wrong (default) | exclude | fallback:<label>; multilabel, "
+         "open-vocabulary: wrong (the empty set) | exclude; dimensional: exclude (default) | "
+         "midpoint. --invalid-policy is an alias")]
 MentionOption = Annotated[Optional[str], typer.Option(help="generative: only | first | last")]
 ThresholdOption = Annotated[Optional[str], typer.Option(
     help="multilabel: <float> | per-class | top-k:<k>")]

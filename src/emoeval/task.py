@@ -35,9 +35,11 @@ def option_flag(options_type: type, name: str) -> str:
     return declared or "--" + name.replace("_", "-")
 
 
-#: help of --invalid-policy, an option of every task that reads free-text answers
-INVALID_POLICY_HELP = ("generative: wrong | exclude | fallback:<label>; dimensional answers: "
-                       "exclude | midpoint")
+#: flag and help of --unanswered (alias --invalid-policy), an option of every task
+UNANSWERED_FLAG = "--unanswered"
+INVALID_POLICY_HELP = ("how unanswered samples are scored: wrong | exclude | "
+                       "fallback:<label> (classification, generative); wrong | exclude "
+                       "(multilabel, open-vocabulary); exclude | midpoint (dimensional)")
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,8 @@ import numpy as np
 from ..errors import EmoevalError
 from .statuses import OK, UNANSWERED
 
-#: the flag that names the policy in messages (the honest-headlines issue adds --unanswered,
-#: with this one as its alias)
-FLAG = "--invalid-policy"
+#: the flag that names the policy in messages (--invalid-policy is its alias)
+FLAG = "--unanswered"
 
 WRONG, EXCLUDE, FALLBACK, MIDPOINT = "wrong", "exclude", "fallback", "midpoint"
 

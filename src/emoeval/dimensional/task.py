@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..datasets.base import has_targets
-from ..task import INVALID_POLICY_HELP, Task, TaskSetup, option
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, TaskSetup, option
 from .names import DimensionMapping
 from .scoring import dimensional_table, parse_range, range_mapping, score_dimensional
 
@@ -19,7 +19,7 @@ class DimensionalOptions:
     pred_range: str | None = option(
         "dimensional: scale of the predictions lo,hi (with --target-range: mapped onto it)")
     target_range: str | None = option("dimensional: scale of the targets lo,hi")
-    invalid_policy: str | None = option(INVALID_POLICY_HELP)
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
 
 
 class DimensionalTask(Task):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..task import INVALID_POLICY_HELP, Task, option
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, option
 from .scoring import response_table, score_generative
 
 
 @dataclass(frozen=True)
 class GenerativeOptions:
-    invalid_policy: str | None = option(INVALID_POLICY_HELP)
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
     mention: str | None = option("generative: only | first | last")
 
 

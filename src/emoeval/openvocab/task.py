@@ -18,7 +18,7 @@ class OpenVocabularyOptions:
     synonyms: str | None = option(
         "open-vocabulary: .npy folder/zip, synonym file, or judge:llm:<url>#<model>")
     protocol: str | None = option("open-vocabulary: default | mer2024")
-    invalid_policy: str | None = option("open-vocabulary: wrong | exclude")
+    invalid_policy: str | None = option("open-vocabulary: wrong | exclude", flag="--unanswered")
     unanswered: str | None = option("open-vocabulary: wrong | exclude")
     to_taxonomy: str | None = option("open-vocabulary: also score as a classifier over a,b,c")
     judge_cache: str | None = option("open-vocabulary: judge answer cache folder")
