@@ -93,6 +93,9 @@ class Task:
     #: ``"module:function(runs, out, *, rank_by, force, seed, n_resamples)"`` for a task
     #: whose runs need their own paired comparison; empty: ``compare_runs`` by sample layout
     comparer: ClassVar[str] = ""
+    #: the unanswered policies the task takes (contracts-v2 section 2; an
+    #: :class:`emoeval.answers.policies.PolicyChoices`), checked before any model runs
+    policies: ClassVar[Any] = None
 
     # ------------------------------------------------------------------ options
 
@@ -106,6 +109,14 @@ class Task:
             flags = ", ".join(option_flag(self.options, k) for k in foreign)
             raise EmoevalError(f"{flags} does not apply to --task {self.name}")
         return self.options(**given)
+
+    def check_policy(self, options: Any, labels: list[str] | None = None) -> Any:
+        """The unanswered policy given in ``options`` (its default when not given), checked
+        against the task's choices: a value the task does not take is a one-line error
+        naming the allowed ones. None for a task without policies."""
+        if self.policies is None:
+            return None
+        return self.policies.parse(getattr(options, "invalid_policy", None), labels or None)
 
     @staticmethod
     def given_options(options: Any) -> dict[str, Any]:

@@ -24,12 +24,7 @@ class ClassificationTask(Task):
     fallback = True  # a run no other task recognises is single-label classification
     renderer = "emoeval.reports:render_classification"
     options = ClassificationOptions
-
-    def prepare(self, dataset: Any, rows: list, labels: list[str], adapter: Any,
-                selection: Any, options: Any) -> Any:
-        # a policy the task does not take fails before any model runs
-        SINGLE_LABEL_POLICIES.parse(options.invalid_policy, labels)
-        return super().prepare(dataset, rows, labels, adapter, selection, options)
+    policies = SINGLE_LABEL_POLICIES
 
     def build_table(self, rows: list, store: Any, mapping: Any, **_: Any) -> pd.DataFrame:
         return detailed_table(rows, store, mapping)

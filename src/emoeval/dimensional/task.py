@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..datasets.base import has_targets
+from ..answers.policies import DIMENSIONAL_POLICIES
 from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, TaskSetup, option
 from .names import DimensionMapping
 from .scoring import dimensional_table, parse_range, range_mapping, score_dimensional
@@ -27,6 +28,7 @@ class DimensionalTask(Task):
     description = ("continuous targets: id, <dim>_true, <dim>_pred; --pred-range, "
                    "--target-range")
     options = DimensionalOptions
+    policies = DIMENSIONAL_POLICIES
     scorer = staticmethod(score_dimensional)
     table_builder = staticmethod(dimensional_table)
     renderer = "emoeval.dimensional.report:render"

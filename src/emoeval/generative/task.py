@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..answers.policies import SINGLE_LABEL_POLICIES
 from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, option
 from .scoring import response_table, score_generative
 
@@ -19,6 +20,7 @@ class GenerativeTask(Task):
     name = "generative"
     description = "free-text answers: id, label, response; --invalid-policy, --mention"
     options = GenerativeOptions
+    policies = SINGLE_LABEL_POLICIES
     scorer = staticmethod(score_generative)
     table_builder = staticmethod(response_table)
     renderer = "emoeval.generative.report:render"

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..answers.policies import MULTI_LABEL_POLICIES
 from ..task import Task, TaskSetup, option
 from .scoring import multilabel_table, score_multilabel, tuning_split_rows
 
@@ -23,6 +24,7 @@ class MultilabelTask(Task):
     name = "multilabel"
     description = "multi-label: id, labels, score_<label>; --threshold"
     options = MultilabelOptions
+    policies = MULTI_LABEL_POLICIES
     scorer = staticmethod(score_multilabel)
     table_builder = staticmethod(multilabel_table)
     renderer = "emoeval.multilabel.report:render"

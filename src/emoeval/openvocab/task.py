@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import EmoevalError
+from ..answers.policies import OPEN_VOCABULARY_POLICIES
 from ..task import Task, option
 from .scoring import score_open_vocabulary
 
@@ -29,6 +30,7 @@ class OpenVocabularyTask(Task):
     description = ("sets of free emotion words: id, label, prediction or --truth/"
                    "--predictions (MER2024); --synonyms, --protocol, --to-taxonomy")
     options = OpenVocabularyOptions
+    policies = OPEN_VOCABULARY_POLICIES
     scorer = staticmethod(score_open_vocabulary)
     renderer = "emoeval.openvocab.report:render"
     sample_layout = "word_sets"
