@@ -77,13 +77,19 @@ def with_kinds(table: pd.DataFrame) -> pd.DataFrame:
     table["error"] = table["error"].map(lambda v: "" if is_blank(v) else str(v))
     blank_prediction = table["prediction"].map(is_blank) & (table["error"] == "")
     table.loc[blank_prediction, "error"] = "no prediction"
-    given = (table["kind"] if "kind" in table.columns
-             else pd.Series([""] * len(table), index=table.index))
-    table["kind"] = [str(k) if str(k) in KINDS else infer_kind(e)
-                     for k, e in zip(given, table["error"])]
+    table["kind"] = table_kinds(table)
     # a stored "ok" whose prediction is blank is no answer all the same
     table.loc[blank_prediction & (table["kind"] == OK), "kind"] = UNANSWERED
     return table
+
+
+def table_kinds(table: pd.DataFrame) -> list[str]:
+    """The outcome kind per row of a table with a clean ``error`` column: its ``kind``
+    cell when it names one (and does not call a row with an error ``ok``), else inferred
+    from the error message (:func:`emoeval.store.infer_kind`)."""
+    given = table["kind"] if "kind" in table.columns else [""] * len(table)
+    return [str(k) if str(k) in KINDS and not (str(k) == OK and e) else infer_kind(e)
+            for k, e in zip(given, table["error"])]
 
 
 def policy_predictions(table: pd.DataFrame, policy: Policy) -> tuple[np.ndarray, np.ndarray]:

@@ -21,9 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..answers.coverage import coverage_block, policy_entry
+from ..answers.policies import MULTI_LABEL_POLICIES
 from ..datasets.base import metadata_keys
 from ..datasets.columns import label_value
 from ..errors import EmoevalError
+from ..store import OK
 from ..metrics.multilabel import (
     bootstrap_multilabel_ci,
     decision_metrics,
@@ -37,6 +40,7 @@ from ..scoring import (
     is_blank,
     require_scored,
     speaker_groups,
+    table_kinds,
 )
 from ..selection import RowSelection, prepare_rows
 
@@ -44,7 +48,7 @@ from ..selection import RowSelection, prepare_rows
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
 ALLOWED_THRESHOLDS = ("fixed", "per-class", "top-k")
 DEFAULT_THRESHOLD = 0.5
-TABLE_COLUMNS = ["id", "labels", "prediction", "error", "split"]
+TABLE_COLUMNS = ["id", "labels", "prediction", "error", "kind", "split"]
 
 
 # --------------------------------------------------------------------------- reading
@@ -269,8 +273,12 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
                      slice_by: list[str] | None = None, seed: int = 0,
                      n_resamples: int = 1000, threshold: str | float | None = None,
                      tune_split: str | None = None, target_precision: float | None = None,
-                     label_sep: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+                     label_sep: str | None = None, invalid_policy: str | None = None
+                     ) -> tuple[dict[str, Any], pd.DataFrame]:
     """``emoeval score --task multilabel``: the results part and the table as scored.
+
+    ``invalid_policy`` (``--unanswered``): ``wrong`` (default) scores an unanswered sample
+    as the empty set, ``exclude`` leaves it out; input and transport errors are always out.
 
     Reads ``id``, ``labels`` and ``score_<label>``; ``split`` marks tuning rows. When the
     table holds several splits, the tuning split (``tune_split``, else validation / val /
@@ -303,9 +311,14 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         raise EmoevalError(f"refusing to tune thresholds on the reported split {tune!r}: every "
                            "row belongs to it; add the predictions of the split to report (e.g. "
                            "test) or pick another --tune-split")
-    ok = (table["error"] == "").to_numpy()
+    policy = MULTI_LABEL_POLICIES.parse(invalid_policy)
+    table["kind"] = table_kinds(table)
+    ok = (table["kind"] == OK).to_numpy()
+    outcome = policy.apply(table["kind"])
+    # an unanswered sample scored under ``wrong``: the empty set, every score 0
+    scores = np.where(outcome.substituted[:, None], 0.0, scores)
     report_rows = ~is_tune
-    scored = report_rows & ok
+    scored = report_rows & outcome.scored
     require_scored(int(scored.sum()), "every reported row")
     tuned: np.ndarray | None = None
     notes: dict[str, str] = {}
@@ -328,6 +341,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         row["predicted_positives"] = int(decisions.sum())
         strategies[name] = row
     chosen = decide(scores, strategy, tuned)  # every row, for the prediction column
+    chosen[outcome.substituted] = False
     summary = multilabel_summary(yt, chosen[scored], sc, order)
     thresholds = {l: (float(tuned[j]) if strategy.kind == "per-class"
                       else float(strategy.value) if strategy.kind == "fixed" else None)
@@ -347,14 +361,20 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     strategy_text = _strategy_text(strategy, tune, target_precision)
     warnings = _warnings(summary, order, strategy_text, unpredictable,
                          hint=strategy.kind != "per-class")
-    errors = table[report_rows & ~ok]
+    errors = table[report_rows & (table["error"] != "").to_numpy()]
+    policies = {}
+    for each in MULTI_LABEL_POLICIES.every():
+        rows = report_rows & each.apply(table["kind"]).scored
+        policies[str(each)] = policy_entry(
+            multilabel_summary(y_true[rows], chosen[rows], scores[rows], order)["metrics"]
+            if rows.any() else None, int(rows.sum()))
 
     if "labels" not in table.columns:  # read from 'label': written back as 'labels'
         table = table.drop(columns=["label"])
     table["labels"] = [json.dumps(names, ensure_ascii=False) for names in truth]
     table["prediction"] = [json.dumps([l for l, hit in zip(order, row) if hit],
                                       ensure_ascii=False) if good else ""
-                           for row, good in zip(chosen, ok)]
+                           for row, good in zip(chosen, ok | outcome.substituted)]
     for j, label in enumerate(order):
         table[f"score_{label}"] = np.where(ok, scores[:, j], np.nan)
         if label in unpredictable:
@@ -367,7 +387,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         "labels": order,
         "n_samples": int(report_rows.sum()),
         "n_scored": int(scored.sum()),
-        "n_errors": int((report_rows & ~ok).sum()),
+        "n_errors": int(len(errors)),
         "metrics": summary["metrics"],
         "metrics_shared_labels": shared_metrics,
         "ci": ci,
@@ -398,6 +418,16 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         "best_labels": summary["best_labels"],
         "worst_labels": summary["worst_labels"],
         "positives": summary["positives"],
+        "coverage": coverage_block(table.loc[report_rows, "kind"]),
+        "policies": policies,
+        "protocol": {"unanswered_policy": str(policy), "resampling_unit": unit,
+                     "n_groups": (int(len(pd.unique(groups))) if groups is not None
+                                  else int(scored.sum())),
+                     "threshold_source": strategy_text, "tuning_split": tune,
+                     "tuning_size": int(tune_ok.sum()) if tune else None,
+                     "sample_counts": {"n_samples": int(report_rows.sum()),
+                                       "n_scored": int(scored.sum()),
+                                       "n_tuning": int(is_tune.sum())}},
     }
     part["headline"] = _headline(summary["metrics"], ci, strategy_text, part["n_scored"],
                                  part["n_samples"], part["n_errors"])
@@ -481,7 +511,7 @@ def multilabel_table(rows: list, store: Any, model_labels: list[str],
         rec = store.records[r.id]
         names = r.label if isinstance(r.label, list) else [str(r.label)]
         out: dict[str, Any] = {"id": r.id, "labels": json.dumps(list(names), ensure_ascii=False),
-                               "prediction": "", "error": rec.error or "",
+                               "prediction": "", "error": rec.error or "", "kind": rec.kind,
                                "split": r.split or ""}
         usable = rec.scores is not None and not rec.error
         for d in dataset_labels:

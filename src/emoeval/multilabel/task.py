@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers.policies import MULTI_LABEL_POLICIES
-from ..task import Task, TaskSetup, option
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, TaskSetup, option
 from .scoring import multilabel_table, score_multilabel, tuning_split_rows
 
 
@@ -18,6 +18,7 @@ class MultilabelOptions:
     target_precision: float | None = option(
         "multilabel: per-class thresholds reach this precision")
     label_sep: str | None = option("multilabel: separator in 'labels'")
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
 
 
 class MultilabelTask(Task):
