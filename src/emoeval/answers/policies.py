@@ -94,7 +94,7 @@ class PolicyChoices:
             return Policy(FALLBACK, fallback)
         if name in self.names and name != FALLBACK and not sep:
             return Policy(name)
-        raise EmoevalError(f"{FLAG} {raw!r}: {self.usage_text()}")
+        raise EmoevalError(f"{FLAG} {raw!r} does not apply to this task: {self.usage_text()}")
 
     def every(self, labels: Sequence[str] = ()) -> list[Policy]:
         """Every policy of the task, a fallback to each label: the side-by-side table."""
