@@ -193,12 +193,17 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "coverage": coverage,
         "policies": single_label_policies(table["label"].to_numpy(dtype=object), table,
                                           labels, policy),
-        "protocol": {"unanswered_policy": str(policy), "resampling_unit": unit,
-                     "n_groups": (int(len(pd.unique(groups))) if groups is not None
-                                  else int(len(scored))),
-                     "sample_counts": {"n_samples": int(len(table)),
-                                       "n_scored": int(len(scored))}},
+        "protocol": scored_protocol(policy, unit, groups, int(len(table)), int(len(scored))),
     }
+
+
+def scored_protocol(policy: Any, unit: str, groups: np.ndarray | None, n_samples: int,
+                    n_scored: int, **more: Any) -> dict[str, Any]:
+    """The part of ``protocol`` a scorer knows: the unanswered policy, the resampling unit
+    and its number of groups (samples when there are no groups), the sample counts."""
+    n_groups = int(len(pd.unique(groups))) if groups is not None else n_scored
+    return {"unanswered_policy": str(policy), "resampling_unit": unit, "n_groups": n_groups,
+            **more, "sample_counts": {"n_samples": n_samples, "n_scored": n_scored}}
 
 
 #: share of unanswered samples from which the results warn that the headline depends on

@@ -36,6 +36,7 @@ from ..scoring import (
     errors_block,
     is_blank,
     require_scored,
+    scored_protocol,
     speaker_groups,
     table_kinds,
 )
@@ -223,11 +224,7 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
         "errors": errors_block(errors),
         "coverage": coverage_block(table["kind"]),
         "policies": policies,
-        "protocol": {"unanswered_policy": str(policy), "resampling_unit": unit,
-                     "n_groups": (int(len(pd.unique(groups))) if groups is not None
-                                  else int(ok.sum())),
-                     "sample_counts": {"n_samples": int(len(table)),
-                                       "n_scored": int(ok.sum())}},
+        "protocol": scored_protocol(policy, unit, groups, int(len(table)), int(ok.sum())),
     }
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])

@@ -8,7 +8,8 @@ from typing import Any
 
 from ..answers.policies import MULTI_LABEL_POLICIES
 from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, TaskSetup, option
-from .scoring import multilabel_table, score_multilabel, tuning_split_rows
+from .scoring import score_multilabel, tuning_split_rows
+from .table import multilabel_table
 
 
 @dataclass(frozen=True)
