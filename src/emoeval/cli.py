@@ -79,9 +79,16 @@ def _progress() -> Progress:
 
 
 def _headline(results: dict, out: str) -> None:
-    """One line a person reads first; tasks other than classification print their own."""
+    """One line a person reads first; tasks other than classification print their own,
+    with how many samples were answered beside it."""
+    from .answers.coverage import answered_text
+
+    answered = answered_text(results.get("coverage"), results.get("n_samples") or 0)
     if results.get("headline"):
-        out_console.print(f"{results['headline']} -> {out}/report.md", highlight=False)
+        headline = results["headline"]
+        if answered and "answered " not in headline:
+            headline += f"; {answered}"
+        out_console.print(f"{headline} -> {out}/report.md", highlight=False)
         return
     from .reports.format import metric_with_ci
 
@@ -90,9 +97,6 @@ def _headline(results: dict, out: str) -> None:
     def cell(key: str) -> str:
         return metric_with_ci(m[key], ci.get(key))
 
-    from .answers.coverage import answered_text
-
-    answered = answered_text(results.get("coverage"), results["n_samples"])
     policy = (results.get("protocol") or {}).get("unanswered_policy")
     answered = f"{answered} (--unanswered {policy}), " if answered and policy else (
         f"{answered}, " if answered else "")

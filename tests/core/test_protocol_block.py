@@ -87,3 +87,18 @@ def test_a_manifest_without_id_or_speaker_fails_in_one_line_before_any_model_run
     assert not (out / "predictions.jsonl").exists()
     result = evaluate(tmp_path, out, "--train-manifest", tmp_path / "absent.csv")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_a_probe_manifest_counts_as_a_training_manifest():
+    from emoeval.datasets.base import Row
+    from emoeval.protocol import adapter_manifest, overlap_warnings, training_overlap
+
+    class ProbeLike:  # what emoeval.adapters.probe gives from trained_on.json
+        def trained_on(self):
+            return {("r1", "digest-1"), ("t9", "digest-9")}
+
+    rows = [Row(id="r1", label="happy", text="x"), Row(id="r2", label="sad", text="y")]
+    overlap = training_overlap(adapter_manifest(ProbeLike()), rows)
+    assert overlap["source"] == "trained_on.json" and overlap["n_overlapping_ids"] == 1
+    assert overlap["n_manifest_ids"] == 2 and overlap["n_overlapping_speakers"] == 0
+    assert overlap_warnings(overlap) and adapter_manifest(object()) is None
