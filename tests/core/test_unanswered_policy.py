@@ -197,3 +197,15 @@ def test_lexicon_on_tweeteval_val_reports_both_policies_and_its_coverage(tmp_pat
     assert set(res["policies"]) == {"wrong", "exclude"}
     report = (out / "report.md").read_text()
     assert "## Coverage" in report and "## Metrics under every policy" in report
+
+
+def test_compare_pairs_runs_on_the_samples_their_policy_scored(tmp_path):
+    data = predictions_file(tmp_path / "p.csv")
+    assert invoke("score", data, "--out", tmp_path / "wrong").exit_code == 0
+    assert invoke("score", data, "--out", tmp_path / "exclude", "--unanswered",
+                  "exclude").exit_code == 0
+    result = invoke("compare", tmp_path / "wrong", tmp_path / "exclude", "--out",
+                    tmp_path / "cmp")
+    assert result.exit_code == 0, result.output
+    # under wrong the 3 abstentions are scored misses: 15 samples against exclude's 12
+    assert "wrong 15, exclude 12 scored" in " ".join(result.output.split())
