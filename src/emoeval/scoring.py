@@ -19,7 +19,7 @@ from .metrics.resampling import AUTO, SPEAKER_UNITS, resolve_ci_unit
 from .metrics.stats import bootstrap_ci
 from .answers.coverage import coverage_block, policy_entry
 from .answers.policies import EXCLUDE, FALLBACK, SINGLE_LABEL_POLICIES, WRONG, Policy
-from .store import KINDS, OK, UNANSWERED, infer_kind
+from .store import KINDS, OK, infer_kind
 # the one missing-cell rule (a blank or whitespace-only cell, None, NaN); the task scorers
 # import it from here under its old name
 from .tables import is_missing as is_blank
@@ -77,9 +77,7 @@ def with_kinds(table: pd.DataFrame) -> pd.DataFrame:
     table["error"] = table["error"].map(lambda v: "" if is_blank(v) else str(v))
     blank_prediction = table["prediction"].map(is_blank) & (table["error"] == "")
     table.loc[blank_prediction, "error"] = "no prediction"
-    table["kind"] = table_kinds(table)
-    # a stored "ok" whose prediction is blank is no answer all the same
-    table.loc[blank_prediction & (table["kind"] == OK), "kind"] = UNANSWERED
+    table["kind"] = table_kinds(table)  # a stored "ok" with no prediction is unanswered
     return table
 
 
