@@ -222,9 +222,9 @@ def samples_of(rows: pd.DataFrame, kind: str, limit: int = 100) -> list[dict[str
 
 
 def resampling_plan(scored: pd.DataFrame, n_resamples: int, seed: int) -> dict[str, Any]:
-    """The one place that decides the resampling unit (contracts section 4): speakers when
-    the table has a speaker column, else samples. Swap this for the shared ``--ci-unit``
-    resolver once it exists."""
+    """The resampling plan of this task: the unit is the shared ``auto`` rule of contracts
+    section 4 (:func:`emoeval.metrics.resampling.resolve_ci_unit` through
+    ``speaker_groups``): speakers when the table has a speaker column, else samples."""
     groups, unit = speaker_groups(scored)
     n_groups = len(scored) if groups is None else int(pd.Series(groups).nunique())
     indices = (resample_indices(len(scored), groups, n_resamples, seed)
