@@ -28,7 +28,11 @@ def test_results_carry_schema_2_and_the_new_keys(tmp_path):
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     assert SCHEMA_VERSION == 2 and saved["schema_version"] == 2
     assert set(REQUIRED_KEYS) <= set(saved)
-    assert saved["coverage"] is None and saved["policies"] == {} and saved["protocol"] == {}
+    # issue 19 fills coverage, policies and protocol: the timeout is a transport error
+    assert saved["coverage"] == {"n_answered": 3, "n_unanswered": 0, "n_input_errors": 0,
+                                 "n_transport_errors": 1, "answered_share": 0.75}
+    assert set(saved["policies"]) == {"wrong", "exclude"}
+    assert saved["protocol"]["unanswered_policy"] == "wrong"
     # issue 17 adds each error's outcome kind (contracts-v2 section 1)
     assert results["errors"] == {"by_kind": {"timeout after 30 s": 1},
                                  "samples": [{"id": "d", "error": "timeout after 30 s: no answer",
@@ -92,5 +96,7 @@ def test_errors_counts_and_slices_helpers():
     require_scored(1)
     table = pd.DataFrame({"id": ["a"], "label": ["x"], "gender": ["f"]})
     check_slice_columns(table, ["gender"])
-    with pytest.raises(EmoevalError, match=r"--slice-by 'age': no such column \(have: gender\)"):
+    # issue 19 (checks before work) names the slice candidates, the label column among them
+    with pytest.raises(EmoevalError,
+                       match=r"--slice-by 'age': no such column \(slice candidates: label, gender\)"):
         check_slice_columns(table, ["age"], hidden=("id", "label"))

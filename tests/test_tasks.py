@@ -14,7 +14,7 @@ import pytest
 from emoeval.api import EvaluationConfig, evaluate
 from emoeval.errors import EmoevalError
 from emoeval.registry import DATASET_SOURCES, MODEL_ADAPTERS, TASKS, Registry, pick_task
-from emoeval.task import NoOptions, Task, option_flag
+from emoeval.task import Task, option_flag
 
 
 def test_registry_loads_lazily_and_keeps_the_object(monkeypatch):
@@ -55,7 +55,11 @@ def test_every_task_spec_has_the_one_shape():
         for field in dataclasses.fields(spec.options):
             # each option declares its help once, for the CLI to generate the flag from
             assert field.metadata["help"] and field.default is None
-            assert option_flag(spec.options, field.name) == "--" + field.name.replace("_", "-")
+            # the unanswered policy's flag is --unanswered for every task (issue 19; the
+            # field keeps its old name, --invalid-policy stays an alias on the CLI)
+            expected = ("--unanswered" if field.name == "invalid_policy"
+                        else "--" + field.name.replace("_", "-"))
+            assert option_flag(spec.options, field.name) == expected
         # run -> table -> score -> report: each step is the task's own
         assert spec.renderer.count(":") == 1, name
         assert spec.scorer is not None or type(spec).score is not Task.score, name
@@ -65,10 +69,12 @@ def test_every_task_spec_has_the_one_shape():
 
 def test_task_options_refuse_what_the_task_does_not_take():
     classification = TASKS.load("classification")
-    assert classification.options is NoOptions
-    with pytest.raises(EmoevalError, match="--invalid-policy does not apply to --task "
+    # classification takes the unanswered policy (issue 19), not a threshold or --mention
+    assert classification.parse_options({"invalid_policy": "exclude"}).invalid_policy == \
+        "exclude"
+    with pytest.raises(EmoevalError, match="--mention does not apply to --task "
                                            "classification"):
-        classification.parse_options({"invalid_policy": "wrong", "threshold": None})
+        classification.parse_options({"mention": "first", "threshold": None})
     multilabel = TASKS.load("multilabel")
     options = multilabel.parse_options({"threshold": "per-class", "mention": None})
     assert multilabel.given_options(options) == {"threshold": "per-class"}

@@ -25,8 +25,10 @@ from .datasets.base import (Dataset, DatasetOptions, Row, has_targets, load_data
                             metadata_keys)
 from .errors import EmoevalError
 from .freshness import store_summary
-from .labels import LabelMapping, label_spellings
+from .labels import LabelMapping, label_spellings, parse_merge
 from .naming import check_model_name, runtime_name
+from .protocol import (adapter_manifest, overlap_warnings, protocol_block,
+                       read_train_manifest, training_overlap)
 from .registry import TASKS, pick_task, task_of_results
 from .results import SCHEMA_VERSION, with_schema_keys
 from .results_io import (DETAILED_FILE, load_results, read_predictions_file, run_block, write_json,
@@ -75,6 +77,8 @@ class EvaluationConfig:
     command: str = ""
     #: also ask again the samples stored as ``unanswered`` (model crash, NaN, abstention)
     retry_errors: bool = False
+    #: a CSV/JSONL of the ids and/or speakers the model was trained on (protocol overlap)
+    train_manifest: str | None = None
 
 
 def efficiency_block(adapter: ModelAdapter, store: PredictionStore, rows: list[Row],
@@ -99,6 +103,8 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     The same steps for every task; the task's spec (picked from the rows and the model)
     supplies what differs. ``cfg`` is left as given."""
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    # a manifest without an id or speaker column fails before anything loads
+    manifest = read_train_manifest(cfg.train_manifest) if cfg.train_manifest else None
     if cfg.runtime != "torch":
         from .onnx.runtime import check_runtime
 
@@ -124,18 +130,20 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
     adapter.set_candidate_labels(labels)
     task = pick_task(adapter, rows)
     task.check_adapter(adapter, model_spec, cfg.dataset)
-    options = task.parse_options(cfg.task_options)  # a stray --invalid-policy fails here
-    task.check_values(options, labels)  # and a bad value of one
+    options = task.parse_options(cfg.task_options)  # a stray --mention fails here
+    task.check_policy(options, labels)  # and a policy the task does not take
+    task.check_values(options, labels)  # and a bad value of another option
+    overlap = training_overlap(manifest or adapter_manifest(adapter), rows)
     setup = task.prepare(dataset, rows, labels, adapter, selection, options)
     predicted = rows + setup.extra_rows
     mapping = task.mapping(adapter, adapter.labels, labels, label_map, cfg.unmapped)
     model_fp = model_fingerprint(adapter, mapping)
-    manifest = {"model_spec": model_spec, "model_fingerprint": model_fp,
-                "dataset_spec": cfg.dataset, "split": cfg.split,
-                "dataset_fingerprint": dataset_fp}
+    store_manifest = {"model_spec": model_spec, "model_fingerprint": model_fp,
+                      "dataset_spec": cfg.dataset, "split": cfg.split,
+                      "dataset_fingerprint": dataset_fp}
     # stores written before texts left the dataset fingerprint still resume
     earlier = {"dataset": [dataset.legacy_fingerprint(all_rows)]}
-    with PredictionStore(cfg.out, manifest, earlier) as store:
+    with PredictionStore(cfg.out, store_manifest, earlier) as store:
         timing = predict(cfg, model_spec, adapter_options, adapter, predicted, store,
                          labels, setup.dimensions, on_progress)
         # open-vocabulary adapters may have met new labels while predicting
@@ -165,7 +173,14 @@ def evaluate(cfg: EvaluationConfig, on_progress: Callable[[int, int], None] | No
             from .onnx.agreement import reference_agreement
 
             results["reference"] = reference_agreement(table, cfg.reference, DETAILED_FILE)
-        results["warnings"] = (spellings.warnings(f"the dataset {cfg.dataset}")
+        results["protocol"] = protocol_block(
+            part.get("protocol"), merges=parse_merge(cfg.merge), label_map=label_map,
+            sample_counts={"n_dataset_rows": len(all_rows), "n_evaluated": len(rows),
+                           "n_predicted_beside": len(setup.extra_rows)},
+            overlap=overlap)
+        # training overlap first: it changes what every figure below it means
+        results["warnings"] = (overlap_warnings(overlap)
+                               + spellings.warnings(f"the dataset {cfg.dataset}")
                                + dataset_warnings(dataset, mapping)
                                + results["store"]["notices"] + results.get("warnings", []))
         results["run"] = run_block(cfg.command, started, t0)
@@ -335,6 +350,7 @@ def score_file(path: str | None, out: str, *, task: str = "classification",
     name = check_model_name(name)
     spec = TASKS.load(task)
     options = spec.parse_options(task_options)
+    spec.check_policy(options, labels)
     # no FILE: the task reads its own inputs from its options (open-vocabulary --truth)
     table = read_predictions_file(path) if path else pd.DataFrame({"id": []})
     if "id" not in table.columns:
@@ -355,6 +371,8 @@ def score_file(path: str | None, out: str, *, task: str = "classification",
         "efficiency": None,
         "run": run_block(command, started, t0),
     }
+    results["protocol"] = protocol_block(part.get("protocol"),
+                                         sample_counts={"n_rows": int(len(table))})
     with_schema_keys(results)
     write_results(out, results, scored_table)
     render_reports(out)

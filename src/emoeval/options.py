@@ -71,9 +71,12 @@ TargetColsOption = Annotated[Optional[str], typer.Option(
 
 # task options of `evaluate` and `score`
 InvalidPolicyOption = Annotated[Optional[str], typer.Option(
-    help="generative: wrong | exclude | fallback:<label>; dimensional answers: exclude | "
-         "midpoint",
-    rich_help_panel=GENERATIVE_PANEL)]
+    "--unanswered", "--invalid-policy",
+    help="How a sample the model gave no usable answer for is scored: classification, "
+         "generative: wrong (default) | exclude | fallback:<label>; multilabel, "
+         "open-vocabulary: wrong (the empty set) | exclude; dimensional: exclude (default) | "
+         "midpoint. --invalid-policy is an alias",
+    rich_help_panel=RUN_PANEL)]
 MentionOption = Annotated[Optional[str], typer.Option(
     help="generative: only | first | last",
     rich_help_panel=GENERATIVE_PANEL)]

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .answers.coverage import coverage_block, policy_entry
+from .answers.policies import EXCLUDE, FALLBACK, SINGLE_LABEL_POLICIES, WRONG, Policy
 from .errors import EmoevalError
 from .labels import LabelSpellings, label_key, label_spellings
 from .metrics.chance import chance_levels, chance_warnings, concentration_warnings
@@ -20,13 +22,16 @@ from .metrics.resampling import AUTO, SPEAKER_UNITS, resolve_ci_unit
 from .metrics.stats import bootstrap_ci
 from .slice_checks import check_slice_by
 from .small_samples import mark_small_slices
-from .store import infer_kind
+from .store import KINDS, OK, infer_kind
 # the one missing-cell rule (a blank or whitespace-only cell, None, NaN); the task scorers
 # import it from here under its old name
 from .tables import is_missing as is_blank
 from .tables import missing_rows
 
-CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error"]
+CORE_COLUMNS = ["id", "label", "prediction", "confidence", "error", "kind"]
+#: the prediction of an unanswered sample scored under ``wrong``: never a label, so it is a
+#: miss for its true class and a false positive of no class (the "(other)" column)
+NO_ANSWER = "(no answer)"
 SPEAKER_COLUMNS = tuple(SPEAKER_UNITS)
 
 
@@ -45,11 +50,12 @@ def require_scored(n_scored: int, which: str = "every row") -> None:
 
 
 def errors_block(errors: pd.DataFrame) -> dict[str, Any]:
-    """The ``errors`` key of results.json from the rows left out: counts by the text before
+    """The ``errors`` key of results.json from the rows with an error: counts by the text before
     ':', and every row's id, error and outcome kind (contracts-v2 section 1; a blank
     prediction is unanswered)."""
     kinds = errors["error"].map(lambda e: e.split(":")[0]).value_counts()
-    outcomes = errors["error"].map(infer_kind)
+    outcomes = (errors["kind"] if "kind" in errors.columns
+                else errors["error"].map(infer_kind))
     return {"by_kind": {str(k): int(v) for k, v in kinds.items()},
             "samples": [{"id": i, "error": e, "kind": k}
                         for i, e, k in zip(errors["id"], errors["error"], outcomes)]}
@@ -62,12 +68,67 @@ def speaker_groups(table: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     return groups, unit
 
 
+def with_kinds(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a clean ``error`` column and a ``kind`` column (contracts-v2 section 1):
+    a stored kind is kept; otherwise it is inferred from the error message, and a blank
+    prediction without an error is an unanswered sample ("no prediction")."""
+    table = table.copy()
+    if "error" not in table.columns:
+        table["error"] = ""
+    table["error"] = table["error"].map(lambda v: "" if is_blank(v) else str(v))
+    blank_prediction = table["prediction"].map(is_blank) & (table["error"] == "")
+    table.loc[blank_prediction, "error"] = "no prediction"
+    table["kind"] = table_kinds(table)  # a stored "ok" with no prediction is unanswered
+    return table
+
+
+def table_kinds(table: pd.DataFrame) -> list[str]:
+    """The outcome kind per row of a table with a clean ``error`` column: its ``kind``
+    cell when it names one (and does not call a row with an error ``ok``), else inferred
+    from the error message (:func:`emoeval.store.infer_kind`)."""
+    given = table["kind"] if "kind" in table.columns else [""] * len(table)
+    return [str(k) if str(k) in KINDS and not (str(k) == OK and e) else infer_kind(e)
+            for k, e in zip(given, table["error"])]
+
+
+def policy_predictions(table: pd.DataFrame, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """(prediction per row, whether the row is scored) under ``policy``: answered rows keep
+    their prediction, unanswered ones get :data:`NO_ANSWER` (``wrong``) or the fallback
+    label, or are left out (``exclude``); input and transport errors are always left out."""
+    outcome = policy.apply(table["kind"])
+    predictions = table["prediction"].map(lambda v: "" if is_blank(v) else str(v)
+                                          ).to_numpy(dtype=object)
+    if policy.name == FALLBACK:
+        predictions[outcome.substituted] = policy.fallback
+    elif outcome.substituted.any():
+        predictions[outcome.substituted] = NO_ANSWER
+    return predictions, outcome.scored
+
+
+def single_label_policies(y_true: np.ndarray, table: pd.DataFrame, labels: list[str],
+                          chosen: Policy) -> dict[str, Any]:
+    """The headline metrics under ``wrong`` and ``exclude`` (and the chosen fallback),
+    side by side."""
+    policies = [SINGLE_LABEL_POLICIES.parse(WRONG), SINGLE_LABEL_POLICIES.parse(EXCLUDE)]
+    if chosen.name == FALLBACK:
+        policies.append(chosen)
+    block = {}
+    for policy in policies:
+        predictions, scored = policy_predictions(table, policy)
+        metrics = (classification_summary(y_true[scored], predictions[scored], labels)["metrics"]
+                   if scored.any() else None)
+        block[str(policy)] = policy_entry(metrics, int(scored.sum()))
+    return block
+
+
 def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] | None = None,
                 shared_labels: list[str] | None = None, n_resamples: int = 1000,
-                seed: int = 0) -> dict[str, Any]:
+                seed: int = 0, policy: Policy | None = None) -> dict[str, Any]:
     """Metrics, CIs, per-class table, confusions and slices for a detailed table.
 
-    Rows with an ``error`` are counted and listed but left out of the metrics.
+    Every sample has an outcome kind (a ``kind`` column, else inferred, see
+    :func:`with_kinds`). ``policy`` (default ``wrong``) decides how unanswered samples are
+    scored; input and transport errors are counted and listed but left out of the metrics.
     ``shared_labels``: the labels both model and dataset have (None = all labels).
     """
     for col in ("id", "label", "prediction"):
@@ -75,13 +136,9 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
             raise EmoevalError(f"predictions table has no {col!r} column (columns: "
                                f"{', '.join(map(str, table.columns))}); it needs id, label, "
                                "prediction")
-    table = table.copy()
+    policy = policy or SINGLE_LABEL_POLICIES.parse(None)
+    table = with_kinds(table).reset_index(drop=True)
     table["id"] = table["id"].astype(str)
-    if "error" not in table.columns:
-        table["error"] = ""
-    table["error"] = table["error"].map(lambda v: "" if is_blank(v) else str(v))
-    blank_prediction = table["prediction"].map(is_blank) & (table["error"] == "")
-    table.loc[blank_prediction, "error"] = "no prediction"
     unlabelled = table["label"].map(is_blank)
     if unlabelled.any():
         raise EmoevalError(f"no label in {missing_rows(list(table['label']), list(table['id']))}"
@@ -91,10 +148,11 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
     if stray:
         raise EmoevalError(f"labels in the data outside the label set: {', '.join(stray)}; "
                            f"the set is {', '.join(labels)}")
-    scored = table[table["error"] == ""]
+    predictions, in_metrics = policy_predictions(table, policy)
+    scored = table[in_metrics]
     require_scored(len(scored))
     y_true = scored["label"].to_numpy(dtype=object)
-    y_pred = scored["prediction"].astype(str).to_numpy(dtype=object)
+    y_pred = predictions[in_metrics]
     summary = classification_summary(y_true, y_pred, labels)
     groups, unit = speaker_groups(scored)
     ci = bootstrap_ci(y_true, y_pred, labels, groups=groups, unit=unit,
@@ -115,9 +173,11 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
 
     mark_small_slices(slices)
     chance = chance_levels(y_true, ci.get("balanced_accuracy"))
-    warnings = (prediction_warnings(y_pred, labels) + chance_warnings(chance)
-                + concentration_warnings(y_true, y_pred, COLLAPSE_SHARE))
+    answered = y_pred != NO_ANSWER  # a collapse is among the answers, not the abstentions
+    warnings = (prediction_warnings(y_pred[answered], labels) + chance_warnings(chance)
+                + concentration_warnings(y_true[answered], y_pred[answered], COLLAPSE_SHARE))
     errors = table[table["error"] != ""]
+    coverage = coverage_block(table["kind"])
     return {
         "labels": list(labels),
         "n_samples": int(len(table)),
@@ -132,9 +192,40 @@ def score_table(table: pd.DataFrame, labels: list[str], *, slice_by: list[str] |
         "top_confusions": summary["top_confusions"],
         "class_imbalance": summary["class_imbalance"],
         "slices": slices,
-        "warnings": warnings,
+        "warnings": coverage_warnings(coverage, policy) + warnings,
         "errors": errors_block(errors),
+        "coverage": coverage,
+        "policies": single_label_policies(table["label"].to_numpy(dtype=object), table,
+                                          labels, policy),
+        "protocol": scored_protocol(policy, unit, groups, int(len(table)), int(len(scored))),
     }
+
+
+def scored_protocol(policy: Any, unit: str, groups: np.ndarray | None, n_samples: int,
+                    n_scored: int, **more: Any) -> dict[str, Any]:
+    """The part of ``protocol`` a scorer knows: the unanswered policy, the resampling unit
+    and its number of groups (samples when there are no groups), the sample counts."""
+    n_groups = int(len(pd.unique(groups))) if groups is not None else n_scored
+    return {"unanswered_policy": str(policy), "resampling_unit": unit, "n_groups": n_groups,
+            **more, "sample_counts": {"n_samples": n_samples, "n_scored": n_scored}}
+
+
+#: share of unanswered samples from which the results warn that the headline depends on
+#: the unanswered policy
+UNANSWERED_WARNING_SHARE = 0.05
+
+
+def coverage_warnings(coverage: dict[str, Any], policy: Policy) -> list[str]:
+    """A warning when many samples went unanswered: how the headline counts them."""
+    n_samples = sum(v for k, v in coverage.items() if k.startswith("n_"))
+    unanswered = coverage["n_unanswered"]
+    if not n_samples or unanswered / n_samples < UNANSWERED_WARNING_SHARE:
+        return []
+    how = {WRONG: "counted as misses", EXCLUDE: "left out of the metrics"}.get(
+        policy.name, f"counted as {policy.fallback!r}")
+    return [f"the model gave no usable answer for {unanswered:,} of {n_samples:,} samples "
+            f"({100 * unanswered / n_samples:.1f}%): {how} (--unanswered {policy}); see the "
+            "policies side by side in the report"]
 
 
 COLLAPSE_SHARE = 0.9  # the screening issue's "degenerate" threshold
@@ -155,7 +246,8 @@ def prediction_warnings(y_pred: np.ndarray, labels: list[str]) -> list[str]:
 
 def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None,
                          slice_by: list[str] | None = None, seed: int = 0,
-                         n_resamples: int = 1000) -> tuple[dict[str, Any], pd.DataFrame]:
+                         n_resamples: int = 1000, invalid_policy: str | None = None
+                         ) -> tuple[dict[str, Any], pd.DataFrame]:
     """``emoeval score --task classification``: the results part and the table as scored.
 
     Every task scorer has this signature (task-specific options as extra keyword
@@ -168,7 +260,10 @@ def score_classification(table: pd.DataFrame, *, labels: list[str] | None = None
                                "needs id, label, prediction")
     table, spellings = fold_label_spellings(table)
     order = labels_for_table(table, labels and [spellings.spell(name) for name in labels])
-    part = score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed)
+    policy = SINGLE_LABEL_POLICIES.parse(invalid_policy, order)
+    table = with_kinds(table)
+    part = score_table(table, order, slice_by=slice_by, n_resamples=n_resamples, seed=seed,
+                       policy=policy)
     part["label_spellings"] = spellings.folded
     part["warnings"] = spellings.warnings("the predictions file's label column") + part["warnings"]
     return part, table

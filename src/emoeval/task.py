@@ -35,9 +35,11 @@ def option_flag(options_type: type, name: str) -> str:
     return declared or "--" + name.replace("_", "-")
 
 
-#: help of --invalid-policy, an option of every task that reads free-text answers
-INVALID_POLICY_HELP = ("generative: wrong | exclude | fallback:<label>; dimensional answers: "
-                       "exclude | midpoint")
+#: flag and help of --unanswered (alias --invalid-policy), an option of every task
+UNANSWERED_FLAG = "--unanswered"
+INVALID_POLICY_HELP = ("how unanswered samples are scored: wrong | exclude | "
+                       "fallback:<label> (classification, generative); wrong | exclude "
+                       "(multilabel, open-vocabulary); exclude | midpoint (dimensional)")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ class Task:
     #: ``"module:function(runs, out, *, rank_by, force, seed, n_resamples)"`` for a task
     #: whose runs need their own paired comparison; empty: ``compare_runs`` by sample layout
     comparer: ClassVar[str] = ""
+    #: the unanswered policies the task takes (contracts-v2 section 2; an
+    #: :class:`emoeval.answers.policies.PolicyChoices`), checked before any model runs
+    policies: ClassVar[Any] = None
 
     # ------------------------------------------------------------------ options
 
@@ -108,6 +113,14 @@ class Task:
     def check_values(self, options: Any, labels: list[str]) -> None:
         """Refuse a bad option value (a policy, a threshold) before any model runs; the
         default has nothing to check."""
+
+    def check_policy(self, options: Any, labels: list[str] | None = None) -> Any:
+        """The unanswered policy given in ``options`` (its default when not given), checked
+        against the task's choices: a value the task does not take is a one-line error
+        naming the allowed ones. None for a task without policies."""
+        if self.policies is None:
+            return None
+        return self.policies.parse(getattr(options, "invalid_policy", None), labels or None)
 
     @staticmethod
     def given_options(options: Any) -> dict[str, Any]:

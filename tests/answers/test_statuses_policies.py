@@ -73,7 +73,8 @@ def test_each_task_takes_its_values_and_names_them_when_refusing(choices, taken,
         with pytest.raises(EmoevalError) as caught:
             choices.parse(value, LABELS)
         message = str(caught.value)
-        assert "\n" not in message and "--invalid-policy" in message
+        # the flag is --unanswered since issue 19 (--invalid-policy its alias)
+        assert "\n" not in message and "--unanswered" in message
         for name in choices.names:  # the message names every allowed value
             assert name in message
 

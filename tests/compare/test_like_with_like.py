@@ -82,8 +82,8 @@ def test_common_samples_without_shared_ids_is_one_line(tmp_path):
     ids = [f"d{i}" for i in range(80)]
     truth = balanced_truth(80)
     predictions = predictions_from_hits(truth, hits_with_rate(80, 0.7, 3), LABELS, 3)
-    first_half = ["decode: corrupt" if i >= 40 else "" for i in range(80)]
-    second_half = ["decode: corrupt" if i < 40 else "" for i in range(80)]
+    first_half = ["unreadable audio file: corrupt" if i >= 40 else "" for i in range(80)]
+    second_half = ["unreadable audio file: corrupt" if i < 40 else "" for i in range(80)]
     runs = [make_run(name, ids, truth, np.where(np.array(errors) != "", "", predictions),
                      errors=errors)
             for name, errors in (("early", first_half), ("late", second_half))]

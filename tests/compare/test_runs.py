@@ -162,7 +162,7 @@ def test_pairs_use_the_samples_both_scored(make_run, tmp_path):
     n = 400
     ids = [f"e{i}" for i in range(n)]
     truth = balanced_truth(n)
-    errors = ["decode: corrupt" if i < 30 else "" for i in range(n)]
+    errors = ["unreadable audio file: corrupt" if i < 30 else "" for i in range(n)]
     predictions = predictions_from_hits(truth, hits_with_rate(n, 0.7, 8), LABELS, 8)
     runs = [make_run("clean", ids, truth, predictions_from_hits(
                 truth, hits_with_rate(n, 0.6, 7), LABELS, 7)),

@@ -272,9 +272,9 @@ def test_preset_files_outside_the_naming_are_reported(tmp_path, audio_model):
 def test_score_refuses_options_of_other_tasks_and_unknown_tasks(tmp_path):
     pd.DataFrame([{"id": 1, "label": "a", "prediction": "a"}]).to_csv(tmp_path / "p.csv",
                                                                      index=False)
-    result = invoke("score", tmp_path / "p.csv", "--out", tmp_path / "o", "--invalid-policy",
-                    "wrong")
-    assert result.exit_code == 2 and "--invalid-policy does not apply to --task classification" \
+    # every task takes --unanswered now (issue 19); --mention is generative's alone
+    result = invoke("score", tmp_path / "p.csv", "--out", tmp_path / "o", "--mention", "first")
+    assert result.exit_code == 2 and "--mention does not apply to --task classification" \
         in result.output
     result = invoke("score", tmp_path / "p.csv", "--out", tmp_path / "o", "--task", "clasification")
     assert result.exit_code == 2 and "did you mean 'classification'" in result.output
@@ -311,9 +311,10 @@ def test_stray_task_option_fails_before_the_model_runs(tmp_path):
     data = write_text_csv(tmp_path / "text.csv")
     out = tmp_path / "run"
     result = invoke("evaluate", "--model", "python:toy_models:keyword_label", "--dataset",
-                    f"csv:{data}", "--out", out, "--invalid-policy", "wrong")
+                    f"csv:{data}", "--out", out, "--mention", "first")
+    # classification takes --unanswered since issue 19; --mention is generative's alone
     assert result.exit_code == 2
-    assert "--invalid-policy does not apply to --task classification" in result.output
+    assert "--mention does not apply to --task classification" in result.output
     assert not (out / "predictions.jsonl").exists()
 
 

@@ -52,7 +52,10 @@ def test_integer_labels_stay_integers_and_a_null_is_no_class(tmp_path, fmt):
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["labels"] == ["0", "1"]
-    assert results["n_scored"] == 2 and results["n_errors"] == 1
+    # the missing prediction is unanswered: a scored miss under the default --unanswered
+    # wrong (issue 19), still listed among the errors
+    assert results["n_scored"] == 3 and results["n_errors"] == 1
+    assert results["coverage"]["n_unanswered"] == 1
     assert results["errors"]["samples"] == [{"id": "3", "error": "no prediction",
                                              "kind": "unanswered"}]
 
@@ -75,7 +78,9 @@ def test_nan_null_none_strings_stay_labels_and_blank_cells_are_missing(tmp_path)
     assert list(table["prediction"]) == ["NaN", "None", "None", ""]
     part, _ = score_classification(table, n_resamples=10)
     assert part["labels"] == ["NaN", "None", "null"]
-    assert part["n_scored"] == 3 and part["errors"]["samples"][0]["id"] == "d"
+    # d (a blank prediction) is unanswered: scored as a miss under the default wrong
+    assert part["n_scored"] == 4 and part["errors"]["samples"][0]["id"] == "d"
+    assert part["coverage"]["n_unanswered"] == 1
 
 
 def test_the_missing_rule():

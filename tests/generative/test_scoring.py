@@ -225,10 +225,12 @@ def test_cli_scores_an_answers_file_and_rescores_its_own_output(tmp_path):
     assert result.exit_code == 0, result.output
     res2 = json.loads((again / "results.json").read_text())
     assert res2["metrics"] == res["metrics"] and res2["status_counts"] == res["status_counts"]
-    # its prediction column is what was scored: --task classification agrees
+    # its prediction column is what was scored: --task classification agrees when given the
+    # same policy (its kind column marks the unusable answers unanswered, issue 19)
     classified = tmp_path / "classified"
     result = runner.invoke(app, ["score", str(out / "detailed_results.csv"), "--labels",
-                                 ",".join(FOUR), "--out", str(classified)])
+                                 ",".join(FOUR), "--unanswered", "fallback:neutral",
+                                 "--out", str(classified)])
     assert result.exit_code == 0, result.output
     res3 = json.loads((classified / "results.json").read_text())
     assert res3["metrics"] == res["metrics"] and res3["n_scored"] == res["n_scored"]

@@ -26,14 +26,20 @@ def predictions_table(n: int = 240, *, n_errors: int = 0, other: bool = False,
         prediction[rng.random(n) < 0.08] = "<calm>"
         prediction[0] = "<calm>"  # at least one, whatever the seed
     error = np.array([""] * n, dtype=object)
+    # the outcome kind of each error (contracts-v2 section 1): an undecodable file is the
+    # input's fault, a timeout the transport's; both stay out of the metrics (issue 19)
+    kind = np.array(["ok"] * n, dtype=object)
     error[np.arange(n_errors) * 3 + 1] = "audio: could not decode"
+    kind[np.arange(n_errors) * 3 + 1] = "input"
     if n_errors:
         error[1] = "timeout: model took too long"
+        kind[1] = "transport"
     return pd.DataFrame({
         "id": [f"utt{i:04d}" for i in range(n)],
         "label": label,
         "prediction": prediction,
         "error": error,
+        "kind": kind,
         "speaker": [f"spk{i % 8}" for i in range(n)],
         "gender": np.where(np.arange(n) % 8 < 4, "female", "male"),
     })
@@ -61,7 +67,6 @@ def evaluate_like(table: pd.DataFrame, *, slice_by=None, mapping=None,
         "run": {"command": "emoeval evaluate --model hf:org/emotion-model --dataset demo_en",
                 "versions": {"emoeval": "0.1.0", "python": "3.11.9", "numpy": "2.0.0"},
                 "started": "2025-01-01T12:00:00+00:00", "duration_s": 83.4},
-        "coverage": None, "policies": {}, "protocol": {},
     }
     return json.loads(json.dumps(results))
 

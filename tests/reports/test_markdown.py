@@ -74,10 +74,12 @@ def test_how_to_read_defines_wa_and_ua(full_results):
 
 
 def test_sections_in_order(full_results):
+    # issue 19 adds coverage, the policies side by side and the protocol
     assert headings(render_markdown(full_results)) == [
-        "Headline", "How to read this", "Samples", "All metrics", "Metrics on shared labels",
+        "Headline", "How to read this", "Samples", "Coverage", "Metrics under every policy",
+        "All metrics", "Metrics on shared labels",
         "Per class", "Confusion matrix", "Top confusions", "Class imbalance", "Slices",
-        "Label mapping", "Errors", "Efficiency", "Run",
+        "Label mapping", "Protocol", "Errors", "Efficiency", "Run",
     ]
 
 

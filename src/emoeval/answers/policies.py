@@ -28,9 +28,8 @@ import numpy as np
 from ..errors import EmoevalError
 from .statuses import OK, UNANSWERED
 
-#: the flag that names the policy in messages (the honest-headlines issue adds --unanswered,
-#: with this one as its alias)
-FLAG = "--invalid-policy"
+#: the flag that names the policy in messages (--invalid-policy is its alias)
+FLAG = "--unanswered"
 
 WRONG, EXCLUDE, FALLBACK, MIDPOINT = "wrong", "exclude", "fallback", "midpoint"
 
@@ -95,7 +94,7 @@ class PolicyChoices:
             return Policy(FALLBACK, fallback)
         if name in self.names and name != FALLBACK and not sep:
             return Policy(name)
-        raise EmoevalError(f"{FLAG} {raw!r}: {self.usage_text()}")
+        raise EmoevalError(f"{FLAG} {raw!r} does not apply to this task: {self.usage_text()}")
 
     def every(self, labels: Sequence[str] = ()) -> list[Policy]:
         """Every policy of the task, a fallback to each label: the side-by-side table."""

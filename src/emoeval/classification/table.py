@@ -20,7 +20,8 @@ def detailed_table(rows: list[Row], store: PredictionStore, mapping: LabelMappin
     for r in rows:
         rec = store.records[r.id]
         out: dict[str, Any] = {"id": r.id, "label": r.label, "prediction": "",
-                               "confidence": np.nan, "error": rec.error or ""}
+                               "confidence": np.nan, "error": rec.error or "",
+                               "kind": rec.kind}
         if rec.scores is not None and not rec.error:
             vector = np.array([rec.scores.get(m, 0.0) for m in mapping.model_labels], dtype=float)
             dataset_scores = mapping.project(vector[None, :])[0]
@@ -38,4 +39,5 @@ def detailed_table(rows: list[Row], store: PredictionStore, mapping: LabelMappin
     for col in score_cols:
         if col not in table.columns:
             table[col] = np.nan
-    return table[["id", "label", "prediction", "confidence", "error", *score_cols, *meta_keys]]
+    return table[["id", "label", "prediction", "confidence", "error", "kind", *score_cols,
+                  *meta_keys]]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from ..scoring import score_classification, score_table
-from ..task import Task
+from ..answers.policies import SINGLE_LABEL_POLICIES
+from ..scoring import score_classification, score_table, with_kinds
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, option
 from .table import detailed_table
+
+
+@dataclass(frozen=True)
+class ClassificationOptions:
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
 
 
 class ClassificationTask(Task):
@@ -16,6 +23,8 @@ class ClassificationTask(Task):
     description = "single-label: id, label, prediction (+ score_<label>)"
     fallback = True  # a run no other task recognises is single-label classification
     renderer = "emoeval.reports:render_classification"
+    options = ClassificationOptions
+    policies = SINGLE_LABEL_POLICIES
 
     def build_table(self, rows: list, store: Any, mapping: Any, **_: Any) -> pd.DataFrame:
         return detailed_table(rows, store, mapping)
@@ -26,11 +35,14 @@ class ClassificationTask(Task):
               ) -> tuple[dict[str, Any], pd.DataFrame]:
         if mapping is None:  # a predictions file: its label order comes from the table
             return score_classification(table, labels=labels, slice_by=slice_by, seed=seed,
-                                        n_resamples=n_resamples)
+                                        n_resamples=n_resamples,
+                                        invalid_policy=options.invalid_policy)
         # a model run also reports the metrics on the labels model and dataset share
+        policy = SINGLE_LABEL_POLICIES.parse(options.invalid_policy, labels)
+        table = with_kinds(table)
         return score_table(table, list(labels or []), slice_by=slice_by,
                            shared_labels=mapping.shared_labels, n_resamples=n_resamples,
-                           seed=seed), table
+                           seed=seed, policy=policy), table
 
 
 TASK = ClassificationTask()

@@ -132,9 +132,16 @@ def reads_dataset(command: Callable | None = None, *, labels: bool = True) -> Ca
 
 
 def _headline(results: dict, out: str) -> None:
-    """One line a person reads first; tasks other than classification print their own."""
+    """One line a person reads first; tasks other than classification print their own,
+    with how many samples were answered beside it."""
+    from ..answers.coverage import answered_text
+
+    answered = answered_text(results.get("coverage"), results.get("n_samples") or 0)
     if results.get("headline"):
-        out_console.print(f"{results['headline']} -> {out}/report.md", highlight=False)
+        headline = results["headline"]
+        if answered and "answered " not in headline:
+            headline += f"; {answered}"
+        out_console.print(f"{headline} -> {out}/report.md", highlight=False)
         return
     from ..reports.format import metric_with_ci
 
@@ -143,10 +150,13 @@ def _headline(results: dict, out: str) -> None:
     def cell(key: str) -> str:
         return metric_with_ci(m[key], ci.get(key))
 
+    policy = (results.get("protocol") or {}).get("unanswered_policy")
+    answered = f"{answered} (--unanswered {policy}), " if answered and policy else (
+        f"{answered}, " if answered else "")
     model = results["model"].get("name") or results["model"]["spec"]
     below = " (below chance)" if (results.get("chance") or {}).get("below_chance") else ""
     out_console.print(f"{model} on {results['dataset']['spec']}: "
                       f"accuracy (WA) {cell('accuracy')}, balanced accuracy (UA) "
                       f"{cell('balanced_accuracy')}{below}, macro F1 {cell('f1_macro')}; "
-                      f"{results['n_scored']}/{results['n_samples']} scored, "
+                      f"{answered}{results['n_scored']}/{results['n_samples']} scored, "
                       f"{results['n_errors']} errors -> {out}/report.md", highlight=False)

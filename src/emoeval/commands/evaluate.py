@@ -118,6 +118,10 @@ def evaluate(
                                       "(a model crash, a NaN score, an abstention); failed "
                                       "requests are always asked again",
                                       rich_help_panel=RUN_PANEL),
+    train_manifest: Optional[str] = typer.Option(
+        None, help="CSV/JSONL with an id and/or speaker column: the samples and speakers the "
+        "model was trained on; overlap with the evaluated ones is recorded (protocol) and "
+        "overlapping speakers are a warning", rich_help_panel=RUN_PANEL),
     *,
     dataset_options: DatasetOptions,
     label_options: LabelOptions,
@@ -146,7 +150,7 @@ def evaluate(
                       "threshold": threshold, "tune_split": tune_split,
                       "target_precision": target_precision, "pred_range": pred_range,
                       "target_range": target_range},
-        command=_command_line(), retry_errors=retry_errors)
+        command=_command_line(), retry_errors=retry_errors, train_manifest=train_manifest)
     try:
         if models:
             _evaluate_models(models, cfg)

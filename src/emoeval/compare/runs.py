@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EmoevalError
+from ..registry import sample_layout
 from ..results_io import DETAILED_FILE, load_results
 
 SAME_DATA_OVERLAP = 0.5
@@ -72,9 +73,22 @@ class Run:
         table = self.table()
         if table is None:
             return None
-        scored = table["error"] == ""
-        if "prediction" in table.columns:
-            scored &= table["prediction"] != ""
+        policy = (self.results.get("protocol") or {}).get("unanswered_policy")
+        if policy and "kind" in table.columns and sample_layout(self.task) == "label":
+            # the run's unanswered policy, as its headline applied it: under ``wrong`` an
+            # abstention is a scored miss (issue 19)
+            from ..answers.policies import SINGLE_LABEL_POLICIES
+            from ..scoring import policy_predictions, with_kinds
+
+            table = with_kinds(table)
+            predictions, in_metrics = policy_predictions(
+                table, SINGLE_LABEL_POLICIES.parse(policy))
+            table["prediction"] = predictions
+            scored = pd.Series(in_metrics, index=table.index)
+        else:
+            scored = table["error"] == ""
+            if "prediction" in table.columns:
+                scored &= table["prediction"] != ""
         tune_split = (self.results.get("threshold") or {}).get("tune_split")
         if tune_split and "split" in table.columns:
             scored &= table["split"] != str(tune_split)

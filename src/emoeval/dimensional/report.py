@@ -23,7 +23,10 @@ from ..reports.honesty import small_or
 from ..reports.sections import (
     DETAILED_CSV,
     Section,
+    coverage_section,
     errors_section,
+    policies_section,
+    protocol_section,
     render_sections,
     run_section,
     slices_section,
@@ -188,7 +191,8 @@ def dimensional_sections(plots: Sequence[str]) -> list[Section]:
     """The sections of the dimensional report, in order; ``plots``: the scatter PNGs written."""
     return [title_section, warnings_section, headline_section, how_to_read_section,
             partial(scatter_plots_section, plots=plots), dimensional_slices_section,
-            answers_section, errors_section, run_section]
+            answers_section, coverage_section, policies_section, protocol_section,
+            errors_section, run_section]
 
 
 def render(results: Mapping[str, Any], out_dir: str) -> list[str]:

@@ -19,6 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..answers.coverage import coverage_block, policy_entry
+from ..answers.policies import DIMENSIONAL_POLICIES
+from ..answers.statuses import INPUT, UNANSWERED
+from ..answers.statuses import UNUSABLE as UNUSABLE_STATUSES
 from ..errors import EmoevalError
 from ..metrics.dimensional import (
     DIMENSIONAL_METRICS,
@@ -32,7 +36,9 @@ from ..scoring import (
     errors_block,
     is_blank,
     require_scored,
+    scored_protocol,
     speaker_groups,
+    table_kinds,
 )
 from ..small_samples import mark_small_slices
 
@@ -151,6 +157,8 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
     dims = dimension_names(table, target_cols or labels)
     mapping = range_mapping(pred_range, target_range)
     answers = "status" in table.columns
+    policy = DIMENSIONAL_POLICIES.parse(invalid_policy)
+    given = table
     if answers:  # text answers (llm:): the policy decides what an unusable answer counts as
         from ..answers.rating_table import apply_answer_policy
 
@@ -189,6 +197,21 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
                                                              scored[col].to_numpy())
                                 for col in slice_by or []})
     errors = table[~ok]
+    table["kind"] = dimensional_kinds(table)
+    policies = {str(policy): policy_entry(flat_metrics(metrics), int(ok.sum()))}
+    if answers:  # the same answers under the task's other policies
+        from ..answers.rating_table import apply_answer_policy
+
+        for other in DIMENSIONAL_POLICIES.every():
+            if other == policy:
+                continue
+            try:
+                again = apply_answer_policy(given, dims, str(other),
+                                            parse_range(target_range, "--target-range"))
+            except EmoevalError as exc:  # midpoint without the scale: not computable
+                policies[str(other)] = policy_entry(None, 0, note=str(exc))
+                continue
+            policies[str(other)] = policy_figures(again, dims, mapping)
     part = {
         "labels": dims,
         "n_samples": int(len(table)),
@@ -201,6 +224,9 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
         "slices": slices,
         "warnings": warnings,
         "errors": errors_block(errors),
+        "coverage": coverage_block(table["kind"]),
+        "policies": policies,
+        "protocol": scored_protocol(policy, unit, groups, int(len(table)), int(ok.sum())),
     }
     part["headline"] = _headline(metrics, ci, part["n_scored"], part["n_samples"],
                                  part["n_errors"])
@@ -210,6 +236,35 @@ def score_dimensional(table: pd.DataFrame, *, labels: list[str] | None = None,
         part["answers"] = answer_summary(table, invalid_policy)
         part["headline"] += "; " + answers_headline(part["answers"])
     return part, table
+
+
+def dimensional_kinds(table: pd.DataFrame) -> list[str]:
+    """The outcome kind per row: an unusable text answer is unanswered (whatever the policy
+    made of it), a row without a target is an input error, else as the error says."""
+    kinds = table_kinds(table)
+    statuses = table["status"] if "status" in table.columns else [""] * len(table)
+    return [INPUT if str(e).startswith("no target") else
+            UNANSWERED if str(s) in UNUSABLE_STATUSES else k
+            for k, s, e in zip(kinds, statuses, table["error"])]
+
+
+def flat_metrics(metrics: dict[str, dict]) -> dict[str, float]:
+    """``{dim: {metric: v}}`` -> ``{"<dim> <metric>": v}`` (one row of the policies table)."""
+    return {f"{dim} {name}": value for dim, values in metrics.items()
+            for name, value in values.items()}
+
+
+def policy_figures(table: pd.DataFrame, dims: list[str], mapping: Any) -> dict[str, Any]:
+    """The per-dimension metrics of a table under one policy (no intervals)."""
+    table = table.copy()
+    table["error"] = row_errors(table, dims)
+    scored = table[(table["error"] == "").to_numpy()]
+    if scored.empty:
+        return policy_entry(None, 0)
+    metrics = {d: dimension_metrics(scored[f"{d}{TRUE_SUFFIX}"].astype(float).to_numpy(),
+                                    map_predictions(scored[f"{d}{PRED_SUFFIX}"].astype(float)
+                                                    .to_numpy(), mapping)) for d in dims}
+    return policy_entry(flat_metrics(metrics), len(scored))
 
 
 def dimensional_table(rows: list, store, model_labels: list[str], dataset_labels: list[str],

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..datasets.base import has_targets
-from ..task import INVALID_POLICY_HELP, Task, TaskSetup, option
+from ..answers.policies import DIMENSIONAL_POLICIES
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, TaskSetup, option
 from .names import DimensionMapping
 from .scoring import dimensional_table, parse_range, range_mapping, score_dimensional
 
@@ -19,7 +20,7 @@ class DimensionalOptions:
     pred_range: str | None = option(
         "dimensional: scale of the predictions lo,hi (with --target-range: mapped onto it)")
     target_range: str | None = option("dimensional: scale of the targets lo,hi")
-    invalid_policy: str | None = option(INVALID_POLICY_HELP)
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
 
 
 class DimensionalTask(Task):
@@ -27,6 +28,7 @@ class DimensionalTask(Task):
     description = ("continuous targets: id, <dim>_true, <dim>_pred; --pred-range, "
                    "--target-range")
     options = DimensionalOptions
+    policies = DIMENSIONAL_POLICIES
     scorer = staticmethod(score_dimensional)
     table_builder = staticmethod(dimensional_table)
     renderer = "emoeval.dimensional.report:render"

@@ -33,6 +33,9 @@ from ..reports.format import code_span, count_text, markdown_table, pct
 from ..reports.honesty import chance_lines
 from ..reports.sections import (
     Section,
+    coverage_section,
+    policies_section,
+    protocol_section,
     efficiency_section,
     errors_section,
     label_mapping_section,
@@ -61,12 +64,13 @@ def generative_sections(plots: Collection[str]) -> list[Section]:
     after the top confusions."""
     return [
         title_section, warnings_section, headline_section, chance_lines, answers_section,
-        policies_section,
-        how_to_read_section, samples_section, all_metrics_section, shared_metrics_section,
+        partial(policies_section, metrics=ALL_METRICS, digits=2),
+        how_to_read_section, samples_section, coverage_section, all_metrics_section,
+        shared_metrics_section,
         partial(per_class_section, plotted=PER_CLASS_PNG in plots),
         partial(confusion_of_answers_section, plotted=CONFUSION_PNG in plots),
         top_confusions_section, unusable_section, imbalance_section,
-        classification_slices_section, label_mapping_section, errors_section,
+        classification_slices_section, label_mapping_section, protocol_section, errors_section,
         efficiency_section, run_section,
     ]
 
@@ -135,27 +139,6 @@ def _policy_words(r: Mapping[str, Any]) -> str:
 def _extraction_name(r: Mapping[str, Any]) -> str:
     extraction = r.get("extraction")
     return str(extraction.get("pipeline")) if isinstance(extraction, Mapping) else "n/a"
-
-
-def policies_section(r: Mapping[str, Any]) -> list[str]:
-    """The averaged metrics under every ``--invalid-policy``, the chosen one marked."""
-    table = r.get("policies")
-    if not isinstance(table, Mapping) or not table:
-        return []
-    chosen = str(r.get("policy") or "")
-    rows = []
-    for name, block in table.items():
-        block = block if isinstance(block, Mapping) else {}
-        metrics = block.get("metrics") if isinstance(block.get("metrics"), Mapping) else {}
-        title = f"**{name}** (chosen)" if name == chosen else name
-        rows.append([title, count_text(block.get("n_scored")),
-                     *(pct(metrics.get(key), 2) for key, _ in ALL_METRICS)])
-    return ["## Metrics under every policy", "",
-            "The same answers scored under each `--invalid-policy`: `wrong` counts an unusable "
-            "answer as a miss for its true class and a false positive for no class, `exclude` "
-            "leaves it out, `fallback:<label>` predicts that label. Failed requests are left "
-            "out under every policy. The headline above uses the chosen policy.", "",
-            markdown_table(["Policy", "Scored", *(name for _, name in ALL_METRICS)], rows), ""]
 
 
 def answer_confusion_section(r: Mapping[str, Any], plotted: bool = False) -> list[str]:

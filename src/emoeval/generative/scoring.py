@@ -23,17 +23,20 @@ from ..answers.labels import (
     AnswerExtractor,
     label_predictions,
 )
+from ..answers.coverage import coverage_block, policy_entry
 from ..answers.policies import SINGLE_LABEL_POLICIES, Policy
+from ..answers.statuses import ERROR, outcome_kind
 from ..answers.text import shorten
 from ..datasets.base import metadata_keys
 from ..errors import EmoevalError
 from ..metrics.classification import classification_summary
 from ..scoring import is_blank, score_table
+from ..store import infer_kind
 
 #: columns the scorer writes (an input that already has them, e.g. a detailed_results.csv
 #: being rescored, gets them recomputed)
 OUTPUT_COLUMNS = ["id", "label", "prediction", "status", "response", "extracted",
-                  "status_detail", "error"]
+                  "status_detail", "error", "kind"]
 MAX_UNUSABLE_LISTED = 20
 #: share of unusable answers above which results.json warns that the score is policy-bound
 UNUSABLE_WARNING_SHARE = 0.05
@@ -86,6 +89,15 @@ def score_generative(table: pd.DataFrame, *, labels: list[str] | None = None,
                        n_resamples=n_resamples, seed=seed)
 
     n_unusable = int(np.isin(statuses, UNUSABLE).sum())
+    # the outcome kind per answer (a failed one keeps its own: input or transport), added
+    # after the core scoring, which got the answers with the policy already applied
+    detailed.insert(detailed.columns.get_loc("error") + 1, "kind",
+                    [infer_kind(e) if s == ERROR else outcome_kind(s)
+                     for s, e in zip(statuses, detailed["error"])])
+    part["coverage"] = coverage_block(detailed["kind"])
+    part["protocol"] = {**part.get("protocol", {}), "unanswered_policy": str(policy),
+                        "sample_counts": {"n_samples": int(len(detailed)),
+                                          "n_scored": int(part["n_scored"])}}
     part["n_samples"] = int(len(detailed))
     part["n_excluded"] = n_unusable if policy.name == "exclude" else 0
     part.update({
@@ -194,11 +206,9 @@ def policy_table(y_true: np.ndarray, statuses: np.ndarray, extracted: np.ndarray
         predictions, scored = label_predictions(policy, statuses, extracted)
         metrics = (classification_summary(y_true[scored], predictions[scored], labels)["metrics"]
                    if scored.any() else None)
-        table[str(policy)] = {
-            "n_scored": int(scored.sum()),
-            "n_excluded": int(unusable.sum()) if policy.name == "exclude" else 0,
-            "metrics": metrics,
-        }
+        table[str(policy)] = policy_entry(
+            metrics, int(scored.sum()),
+            n_excluded=int(unusable.sum()) if policy.name == "exclude" else 0)
     return table
 
 

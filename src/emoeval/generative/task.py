@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..task import INVALID_POLICY_HELP, Task, option
+from ..answers.policies import SINGLE_LABEL_POLICIES
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, option
 from .scoring import check_options, response_table, score_generative
 
 
 @dataclass(frozen=True)
 class GenerativeOptions:
-    invalid_policy: str | None = option(INVALID_POLICY_HELP)
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
     mention: str | None = option("generative: only | first | last")
 
 
@@ -19,6 +20,7 @@ class GenerativeTask(Task):
     name = "generative"
     description = "free-text answers: id, label, response; --invalid-policy, --mention"
     options = GenerativeOptions
+    policies = SINGLE_LABEL_POLICIES
     scorer = staticmethod(score_generative)
     table_builder = staticmethod(response_table)
     renderer = "emoeval.generative.report:render"

@@ -24,8 +24,11 @@ from ..reports.honesty import class_name, small_class_lines, small_or
 from ..reports.plots import plot_per_class
 from ..reports.sections import (
     Section,
+    coverage_section,
     efficiency_section,
     errors_section,
+    policies_section,
+    protocol_section,
     label_mapping_section,
     render_sections,
     run_section,
@@ -209,9 +212,14 @@ def multilabel_sections(plotted: bool) -> list[Section]:
     plot was written."""
     return [
         partial(title_section, heading="Multi-label report"), warnings_section,
-        headline_section, strategies_section, all_metrics_section, positives_section,
+        headline_section, coverage_section,
+        partial(policies_section, metrics=(("f1_macro", "Macro F1"), ("f1_micro", "Micro F1"),
+                                           ("subset_accuracy", "Subset accuracy"))),
+        strategies_section,
+        all_metrics_section, positives_section,
         partial(per_label_section, plotted=plotted), thresholds_section,
-        slices_by_column_section, label_mapping_section, errors_section, efficiency_section,
+        slices_by_column_section, label_mapping_section, protocol_section, errors_section,
+        efficiency_section,
         training_section, run_section,
     ]
 

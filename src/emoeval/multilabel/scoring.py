@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..datasets.base import metadata_keys
+from ..answers.coverage import coverage_block, policy_entry
+from ..answers.policies import MULTI_LABEL_POLICIES
 from ..datasets.columns import label_value
 from ..errors import EmoevalError
+from ..store import OK
 from ..metrics.multilabel import (
     bootstrap_multilabel_ci,
     decision_metrics,
@@ -36,15 +38,18 @@ from ..scoring import (
     errors_block,
     is_blank,
     require_scored,
+    scored_protocol,
     speaker_groups,
+    table_kinds,
 )
 from ..selection import RowSelection, prepare_rows
 from ..small_samples import mark_small_slices
 from .small_tuning import ALLOWED_THRESHOLDS, DEFAULT_THRESHOLD, tune_per_class
+# multilabel_table lived here: still importable from this module
+from .table import TABLE_COLUMNS, multilabel_table  # noqa: F401
 
 #: split names taken as the tuning split when --tune-split is not given, in this order
 VALIDATION_SPLITS = ("validation", "val", "valid", "dev")
-TABLE_COLUMNS = ["id", "labels", "prediction", "error", "split"]
 
 
 # --------------------------------------------------------------------------- reading
@@ -270,8 +275,12 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
                      slice_by: list[str] | None = None, seed: int = 0,
                      n_resamples: int = 1000, threshold: str | float | None = None,
                      tune_split: str | None = None, target_precision: float | None = None,
-                     label_sep: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+                     label_sep: str | None = None, invalid_policy: str | None = None
+                     ) -> tuple[dict[str, Any], pd.DataFrame]:
     """``emoeval score --task multilabel``: the results part and the table as scored.
+
+    ``invalid_policy`` (``--unanswered``): ``wrong`` (default) scores an unanswered sample
+    as the empty set, ``exclude`` leaves it out; input and transport errors are always out.
 
     Reads ``id``, ``labels`` and ``score_<label>``; ``split`` marks tuning rows. When the
     table holds several splits, the tuning split (``tune_split``, else validation / val /
@@ -304,9 +313,14 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         raise EmoevalError(f"refusing to tune thresholds on the reported split {tune!r}: every "
                            "row belongs to it; add the predictions of the split to report (e.g. "
                            "test) or pick another --tune-split")
-    ok = (table["error"] == "").to_numpy()
+    policy = MULTI_LABEL_POLICIES.parse(invalid_policy)
+    table["kind"] = table_kinds(table)
+    ok = (table["kind"] == OK).to_numpy()
+    outcome = policy.apply(table["kind"])
+    # an unanswered sample scored under ``wrong``: the empty set, every score 0
+    scores = np.where(outcome.substituted[:, None], 0.0, scores)
     report_rows = ~is_tune
-    scored = report_rows & ok
+    scored = report_rows & outcome.scored
     require_scored(int(scored.sum()), "every reported row")
     tune_ok = is_tune & ok
     if strategy.needs_tuning and not tune_ok.any():
@@ -329,6 +343,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         row["predicted_positives"] = int(decisions.sum())
         strategies[name] = row
     chosen = decide(scores, strategy, tuned)  # every row, for the prediction column
+    chosen[outcome.substituted] = False
     summary = multilabel_summary(yt, chosen[scored], sc, order)
     thresholds = {l: (float(tuned[j]) if strategy.kind == "per-class"
                       else float(strategy.value) if strategy.kind == "fixed" else None)
@@ -348,14 +363,20 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
     strategy_text = _strategy_text(strategy, tune, target_precision)
     warnings = _warnings(summary, order, strategy_text, unpredictable,
                          hint=strategy.kind != "per-class")
-    errors = table[report_rows & ~ok]
+    errors = table[report_rows & (table["error"] != "").to_numpy()]
+    policies = {}
+    for each in MULTI_LABEL_POLICIES.every():
+        rows = report_rows & each.apply(table["kind"]).scored
+        policies[str(each)] = policy_entry(
+            multilabel_summary(y_true[rows], chosen[rows], scores[rows], order)["metrics"]
+            if rows.any() else None, int(rows.sum()))
 
     if "labels" not in table.columns:  # read from 'label': written back as 'labels'
         table = table.drop(columns=["label"])
     table["labels"] = [json.dumps(names, ensure_ascii=False) for names in truth]
     table["prediction"] = [json.dumps([l for l, hit in zip(order, row) if hit],
                                       ensure_ascii=False) if good else ""
-                           for row, good in zip(chosen, ok)]
+                           for row, good in zip(chosen, ok | outcome.substituted)]
     for j, label in enumerate(order):
         table[f"score_{label}"] = np.where(ok, scores[:, j], np.nan)
         if label in unpredictable:
@@ -368,7 +389,7 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         "labels": order,
         "n_samples": int(report_rows.sum()),
         "n_scored": int(scored.sum()),
-        "n_errors": int((report_rows & ~ok).sum()),
+        "n_errors": int(len(errors)),
         "metrics": summary["metrics"],
         "metrics_shared_labels": shared_metrics,
         "ci": ci,
@@ -400,6 +421,12 @@ def score_multilabel(table: pd.DataFrame, *, labels: list[str] | None = None,
         "best_labels": summary["best_labels"],
         "worst_labels": summary["worst_labels"],
         "positives": summary["positives"],
+        "coverage": coverage_block(table.loc[report_rows, "kind"]),
+        "policies": policies,
+        "protocol": scored_protocol(policy, unit, groups, int(report_rows.sum()),
+                                    int(scored.sum()), threshold_source=strategy_text,
+                                    tuning_split=tune,
+                                    tuning_size=int(tune_ok.sum()) if tune else None),
     }
     part["headline"] = _headline(summary["metrics"], ci, strategy_text, part["n_scored"],
                                  part["n_samples"], part["n_errors"])
@@ -453,46 +480,3 @@ def _slices(table: pd.DataFrame, scored: np.ndarray, y_true: np.ndarray, y_pred:
 
 
 # --------------------------------------------------------------------------- evaluate
-
-
-def multilabel_table(rows: list, store: Any, model_labels: list[str],
-                     dataset_labels: list[str], label_map: dict[str, str | None],
-                     unmapped: str) -> pd.DataFrame:
-    """The detailed table of ``emoeval evaluate`` for multi-label rows.
-
-    Each dataset label's score is the **maximum** of the scores of the model labels mapped
-    onto it, not their sum as in single-label classification. Multi-label scores are
-    independent sigmoids, not one distribution: two model labels at 0.6 would sum to 1.2, no
-    longer a probability, and a fixed threshold would fire on two weak scores (0.3 + 0.3).
-    The maximum is a probability, and ``max >= t`` exactly when some mapped model label
-    passes ``t``: the dataset label is predicted when any of its model labels is, the same
-    OR rule that groups the gold labels (GoEmotions' Ekman grouping). A dataset label no
-    model label maps to gets an empty score column (never predicted; reported as such).
-    ``unmapped`` does not apply: a model label without a counterpart is simply not used.
-    """
-    from ..labels import build_mapping
-
-    mapping = build_mapping(list(model_labels), list(dataset_labels), label_map, "restrict")
-    sources: dict[str, list[str]] = {d: [] for d in dataset_labels}
-    for m, d in mapping.model_to_dataset.items():
-        if d is not None:
-            sources[d].append(m)
-    meta_keys = metadata_keys(rows)
-    records = []
-    for r in rows:
-        rec = store.records[r.id]
-        names = r.label if isinstance(r.label, list) else [str(r.label)]
-        out: dict[str, Any] = {"id": r.id, "labels": json.dumps(list(names), ensure_ascii=False),
-                               "prediction": "", "error": rec.error or "",
-                               "split": r.split or ""}
-        usable = rec.scores is not None and not rec.error
-        for d in dataset_labels:
-            values = [float(rec.scores[m]) for m in sources[d]
-                      if usable and rec.scores.get(m) is not None
-                      and np.isfinite(rec.scores[m])]
-            out[f"score_{d}"] = max(values) if values else np.nan
-        for k in meta_keys:
-            out[k] = r.metadata.get(k, "")
-        records.append(out)
-    columns = [*TABLE_COLUMNS, *[f"score_{d}" for d in dataset_labels], *meta_keys]
-    return pd.DataFrame.from_records(records, columns=columns)

@@ -6,9 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..task import Task, TaskSetup, option
-from .scoring import multilabel_table, score_multilabel, tuning_split_rows
+from ..answers.policies import MULTI_LABEL_POLICIES
+from ..task import INVALID_POLICY_HELP, UNANSWERED_FLAG, Task, TaskSetup, option
+from .scoring import score_multilabel, tuning_split_rows
 from .small_tuning import check_options
+from .table import multilabel_table
 
 
 @dataclass(frozen=True)
@@ -18,12 +20,14 @@ class MultilabelOptions:
     target_precision: float | None = option(
         "multilabel: per-class thresholds reach this precision")
     label_sep: str | None = option("multilabel: separator in 'labels'")
+    invalid_policy: str | None = option(INVALID_POLICY_HELP, flag=UNANSWERED_FLAG)
 
 
 class MultilabelTask(Task):
     name = "multilabel"
     description = "multi-label: id, labels, score_<label>; --threshold"
     options = MultilabelOptions
+    policies = MULTI_LABEL_POLICIES
     scorer = staticmethod(score_multilabel)
     table_builder = staticmethod(multilabel_table)
     renderer = "emoeval.multilabel.report:render"

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..answers.coverage import coverage_block, policy_entry
+from ..answers.policies import OPEN_VOCABULARY_POLICIES
 from ..errors import EmoevalError
 from ..metrics.dimensional import resample_indices
 from ..scoring import is_blank, speaker_groups
@@ -27,7 +29,7 @@ from .sets import PROTOCOLS, SetParseError, mapped_set, word_map
 from .synonyms import SynonymSource, open_source
 
 METRICS = ("accuracy", "recall", "accuracy_recall_mean", "f1")
-POLICIES = ("wrong", "exclude")
+POLICIES = OPEN_VOCABULARY_POLICIES.names
 WORDS_KEPT = 200  # per-word rows kept in results.json (the most frequent truth words)
 
 
@@ -46,10 +48,7 @@ def score_open_vocabulary(table: pd.DataFrame, *, labels: list[str] | None = Non
     protocol = protocol or "default"
     if protocol not in PROTOCOLS:
         raise EmoevalError(f"--protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
-    policy = unanswered or invalid_policy or "wrong"
-    if policy not in POLICIES:
-        raise EmoevalError(f"--unanswered {policy!r} does not apply to open-vocabulary "
-                           f"answers: use {' or '.join(POLICIES)}")
+    policy = str(OPEN_VOCABULARY_POLICIES.parse(unanswered or invalid_policy))
     warnings: list[str] = []
     part: dict[str, Any] = {}
     if truth or predictions:
@@ -72,9 +71,12 @@ def score_open_vocabulary(table: pd.DataFrame, *, labels: list[str] | None = Non
                            "detailed_results.csv): every truth set is empty or unreadable, or "
                            "no sample has a synonym answer")
     plan = resampling_plan(rows[scored], n_resamples, seed)
-    policies = {name: dict(aggregate(rows[scored_mask(rows, name)]),
-                           n_scored=int(scored_mask(rows, name).sum())) for name in POLICIES}
-    coverage = coverage_block(rows)
+    # the shared entry (metrics under "metrics") with the figures also at the top level,
+    # where this task's readers (report, compare) have always found them
+    policies = {name: policy_entry(figures, int(scored_mask(rows, name).sum()), **figures)
+                for name in POLICIES
+                for figures in [aggregate(rows[scored_mask(rows, name)])]}
+    coverage = coverage_block(rows["kind"])
     part.update({
         "labels": [],
         "n_samples": int(len(rows)),
@@ -189,8 +191,10 @@ def score_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def scored_mask(rows: pd.DataFrame, policy: str) -> pd.Series:
-    kinds = [OK, UNANSWERED] if policy == "wrong" else [OK]
-    return rows["kind"].isin(kinds)
+    """Which rows ``policy`` scores (the shared rule: ``wrong`` scores an unanswered sample
+    as the empty set, whose row already holds zeros)."""
+    scored = OPEN_VOCABULARY_POLICIES.parse(policy).apply(rows["kind"]).scored
+    return pd.Series(scored, index=rows.index)
 
 
 def aggregate(scored: pd.DataFrame) -> dict[str, float]:
@@ -202,15 +206,6 @@ def aggregate(scored: pd.DataFrame) -> dict[str, float]:
     return {"accuracy": accuracy, "recall": recall,
             "accuracy_recall_mean": (accuracy + recall) / 2,
             "f1": float(np.mean(scored["f1"].to_numpy(dtype=float)))}
-
-
-def coverage_block(rows: pd.DataFrame) -> dict[str, Any]:
-    counts = rows["kind"].value_counts()
-    answered = int(counts.get(OK, 0))
-    return {"n_answered": answered, "n_unanswered": int(counts.get(UNANSWERED, 0)),
-            "n_input_errors": int(counts.get(INPUT, 0)),
-            "n_transport_errors": int(counts.get(TRANSPORT, 0)),
-            "answered_share": answered / len(rows) if len(rows) else None}
 
 
 def reason_counts(rows: pd.DataFrame, kind: str) -> dict[str, int]:
@@ -227,9 +222,9 @@ def samples_of(rows: pd.DataFrame, kind: str, limit: int = 100) -> list[dict[str
 
 
 def resampling_plan(scored: pd.DataFrame, n_resamples: int, seed: int) -> dict[str, Any]:
-    """The one place that decides the resampling unit (contracts section 4): speakers when
-    the table has a speaker column, else samples. Swap this for the shared ``--ci-unit``
-    resolver once it exists."""
+    """The resampling plan of this task: the unit is the shared ``auto`` rule of contracts
+    section 4 (:func:`emoeval.metrics.resampling.resolve_ci_unit` through
+    ``speaker_groups``): speakers when the table has a speaker column, else samples."""
     groups, unit = speaker_groups(scored)
     n_groups = len(scored) if groups is None else int(pd.Series(groups).nunique())
     indices = (resample_indices(len(scored), groups, n_resamples, seed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import EmoevalError
+from ..answers.policies import OPEN_VOCABULARY_POLICIES
 from ..task import Task, option
 from .scoring import score_open_vocabulary
 
@@ -18,7 +19,7 @@ class OpenVocabularyOptions:
     synonyms: str | None = option(
         "open-vocabulary: .npy folder/zip, synonym file, or judge:llm:<url>#<model>")
     protocol: str | None = option("open-vocabulary: default | mer2024")
-    invalid_policy: str | None = option("open-vocabulary: wrong | exclude")
+    invalid_policy: str | None = option("open-vocabulary: wrong | exclude", flag="--unanswered")
     unanswered: str | None = option("open-vocabulary: wrong | exclude")
     to_taxonomy: str | None = option("open-vocabulary: also score as a classifier over a,b,c")
     judge_cache: str | None = option("open-vocabulary: judge answer cache folder")
@@ -29,6 +30,7 @@ class OpenVocabularyTask(Task):
     description = ("sets of free emotion words: id, label, prediction or --truth/"
                    "--predictions (MER2024); --synonyms, --protocol, --to-taxonomy")
     options = OpenVocabularyOptions
+    policies = OPEN_VOCABULARY_POLICIES
     scorer = staticmethod(score_open_vocabulary)
     renderer = "emoeval.openvocab.report:render"
     sample_layout = "word_sets"

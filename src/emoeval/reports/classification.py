@@ -27,9 +27,12 @@ from .plots import plot_confusion_matrix, plot_per_class
 from .sections import (
     OTHER,
     Section,
+    coverage_section,
     efficiency_section,
     errors_section,
     label_mapping_section,
+    policies_section,
+    protocol_section,
     render_sections,
     run_section,
     samples_section,
@@ -309,11 +312,13 @@ def classification_sections(plots: Collection[str]) -> list[Section]:
     """The sections of the classification report, in order; ``plots``: the PNGs written."""
     return [
         title_section, warnings_section, headline_section, chance_lines, how_to_read_section,
-        samples_section, all_metrics_section, shared_metrics_section,
+        samples_section, coverage_section, partial(policies_section, metrics=HEADLINE),
+        all_metrics_section, shared_metrics_section,
         partial(per_class_section, plotted=PER_CLASS_PNG in plots),
         partial(confusion_section, plotted=CONFUSION_PNG in plots),
         top_confusions_section, imbalance_section, classification_slices_section,
-        label_mapping_section, errors_section, efficiency_section, run_section,
+        label_mapping_section, protocol_section, errors_section, efficiency_section,
+        run_section,
     ]
 
 

@@ -266,3 +266,103 @@ def run_section(r: Mapping[str, Any]) -> list[str]:
     if not lines:
         return []
     return ["## Run", "", *lines, ""]
+
+
+def coverage_section(r: Mapping[str, Any]) -> list[str]:
+    """Which samples the model answered, by outcome kind (contracts-v2 sections 1 and 3)."""
+    coverage = r.get("coverage")
+    if not isinstance(coverage, Mapping):
+        return []
+    share = finite(coverage.get("answered_share"))
+    answered = count_text(coverage.get("n_answered"))
+    if share is not None:
+        answered += f" ({share * 100:.1f}%)"
+    rows = [["Answered", answered],
+            ["Unanswered (scored by the unanswered policy)",
+             count_text(coverage.get("n_unanswered"))],
+            ["Input errors (left out of every metric)", count_text(coverage.get("n_input_errors"))],
+            ["Transport errors (left out; asked again on the next run)",
+             count_text(coverage.get("n_transport_errors"))]]
+    return ["## Coverage", "", markdown_table(["Samples", "n"], rows), ""]
+
+
+def chosen_policy(r: Mapping[str, Any]) -> str:
+    """The unanswered policy the headline was computed under ('' when not recorded)."""
+    protocol = r.get("protocol") if isinstance(r.get("protocol"), Mapping) else {}
+    return str(protocol.get("unanswered_policy") or r.get("policy") or "")
+
+
+def policies_section(r: Mapping[str, Any], metrics: Sequence[tuple[str, str]] = (),
+                     digits: int = 1) -> list[str]:
+    """The headline metrics under every unanswered policy of the task, the chosen one
+    marked. ``metrics``: (key, title) columns; by default every key the entries carry."""
+    table = r.get("policies")
+    if not isinstance(table, Mapping) or not table:
+        return []
+    entries = {name: (block if isinstance(block, Mapping) else {}) for name, block in table.items()}
+    if not metrics:
+        keys = next((list(b["metrics"]) for b in entries.values()
+                     if isinstance(b.get("metrics"), Mapping)), [])
+        metrics = [(key, key) for key in keys]
+    chosen = chosen_policy(r)
+    rows = []
+    for name, block in entries.items():
+        values = block.get("metrics") if isinstance(block.get("metrics"), Mapping) else {}
+        title = f"**{name}** (chosen)" if name == chosen else name
+        rows.append([title, count_text(block.get("n_scored")),
+                     *(_figure(values.get(key), digits) for key, _ in metrics)])
+    return ["## Metrics under every policy", "",
+            "The same predictions scored under each `--unanswered` policy: `wrong` counts an "
+            "unanswered sample as a miss for its true class (and a false positive for no "
+            "class), `exclude` leaves it out, `fallback:<label>` predicts that label, "
+            "`midpoint` rates it the middle of the scale. Input and transport errors are left "
+            "out under every policy. The headline uses the chosen policy.", "",
+            markdown_table(["Policy", "Scored", *(title for _, title in metrics)], rows), ""]
+
+
+def _figure(value: Any, digits: int) -> str:
+    from .format import pct
+
+    number = finite(value)
+    if number is None:
+        return "n/a"
+    return pct(number, digits) if 0 <= number <= 1 else f"{number:.3f}"
+
+
+def protocol_section(r: Mapping[str, Any]) -> list[str]:
+    """How the headline was computed (contracts-v2 section 3): policy, resampling unit,
+    label merges and maps, threshold source, sample counts, training-manifest overlap."""
+    protocol = r.get("protocol")
+    if not isinstance(protocol, Mapping) or not protocol:
+        return []
+    facts = []
+    if protocol.get("unanswered_policy"):
+        facts.append(f"Unanswered policy: {code_span(protocol['unanswered_policy'])}")
+    if protocol.get("resampling_unit"):
+        groups = protocol.get("n_groups")
+        facts.append(f"Resampling unit: {protocol['resampling_unit']}"
+                     + (f" ({count_text(groups)} groups)" if groups is not None else ""))
+    merges = protocol.get("label_merges") or {}
+    if merges:
+        facts.append("Label merges: " + ", ".join(f"{k} -> {v}" for k, v in merges.items()))
+    if protocol.get("label_map"):
+        facts.append("Label map: " + ", ".join(f"{k} -> {v}" for k, v in
+                                               protocol["label_map"].items()))
+    if protocol.get("threshold_source"):
+        tuning = protocol.get("tuning_split")
+        size = protocol.get("tuning_size")
+        facts.append(f"Threshold: {protocol['threshold_source']}"
+                     + (f", tuned on {code_span(tuning)}" if tuning else "")
+                     + (f" ({count_text(size)} samples)" if size is not None else ""))
+    counts = protocol.get("sample_counts") or {}
+    if counts:
+        facts.append("Samples: " + ", ".join(f"{k.removeprefix('n_').replace('_', ' ')} "
+                                              f"{count_text(v)}" for k, v in counts.items()))
+    overlap = protocol.get("training_overlap")
+    if isinstance(overlap, Mapping):
+        facts.append(f"Training manifest ({overlap.get('source')}): "
+                     f"{count_text(overlap.get('n_overlapping_ids'))} evaluated ids and "
+                     f"{count_text(overlap.get('n_overlapping_speakers'))} speakers also in "
+                     "training" + ("" if overlap.get("speakers_known") else
+                                   " (the manifest names no speakers)"))
+    return ["## Protocol", "", *[f"- {f}" for f in facts], ""] if facts else []
