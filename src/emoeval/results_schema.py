@@ -63,7 +63,11 @@ def render() -> str:
                     else results.COVERAGE_KEYS if kind is results.Coverage
                     else tuple(kind.__required_keys__))
         out += ["| key | type | always present |", "|---|---|---|"]
-        for key, hint in hints.items():
+        # the core keys in the order the writer checks them, then any optional ones
+        order = [key for key in required if key in hints]
+        order += [key for key in hints if key not in order]
+        for key in order:
+            hint = hints[key]
             name = type_name(hint)
             if hint in SCHEMA_TYPES or typing.get_args(hint) and any(
                     arg in SCHEMA_TYPES for arg in typing.get_args(hint)):
