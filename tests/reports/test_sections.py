@@ -277,3 +277,19 @@ def test_generative_answer_matrix_replaces_the_confusion_matrix():
         generative_results(confusion_matrix=cm), set())
     assert "| true \\ answer |" in generative_markdown(
         generative_results(answer_confusion_matrix=answer_cm), set())
+
+
+def test_samples_section_does_not_call_unanswered_samples_left_out():
+    """Under --unanswered wrong the abstentions are scored as misses: the Samples section
+    must not say that every error was left out of the metrics."""
+    from emoeval.reports.sections import samples_section
+
+    results = {"n_samples": 10, "n_scored": 9, "n_errors": 3,
+               "coverage": {"n_answered": 7, "n_unanswered": 2, "n_input_errors": 1,
+                            "n_transport_errors": 0, "answered_share": 0.7},
+               "protocol": {"unanswered_policy": "wrong"}}
+    text = "\n".join(samples_section(results))
+    assert "2 unanswered, handled by --unanswered wrong" in text
+    assert "1 input or transport errors left out of every metric" in text
+    plain = "\n".join(samples_section({"n_samples": 4, "n_scored": 3, "n_errors": 1}))
+    assert "Errors: 1 (left out of every metric" in plain

@@ -114,7 +114,17 @@ def samples_section(r: Mapping[str, Any]) -> list[str]:
              f"- Samples: {count_text(r.get('n_samples'))}",
              f"- Scored: {count_text(r.get('n_scored'))}"]
     errors = f"- Errors: {count_text(r.get('n_errors'))}"
-    if finite(r.get("n_errors")):
+    coverage = r.get("coverage") if isinstance(r.get("coverage"), Mapping) else None
+    unanswered = finite((coverage or {}).get("n_unanswered")) or 0
+    if finite(r.get("n_errors")) and unanswered:
+        # unanswered samples are scored by the policy: only the rest is left out
+        policy = field(r.get("protocol"), "unanswered_policy") or "the chosen policy"
+        left_out = count_text((finite(coverage.get("n_input_errors")) or 0)
+                              + (finite(coverage.get("n_transport_errors")) or 0))
+        errors += (f" ({count_text(unanswered)} unanswered, handled by --unanswered "
+                   f"{policy}; {left_out} input or transport errors left out of every "
+                   "metric; see [Errors](#errors))")
+    elif finite(r.get("n_errors")):
         errors += " (left out of every metric; see [Errors](#errors))"
     lines.append(errors)
     return lines + [""]
