@@ -61,7 +61,8 @@ def render() -> str:
         required = (results.REQUIRED_KEYS if kind is results.Results
                     else results.ERRORS_KEYS if kind is results.Errors
                     else results.COVERAGE_KEYS if kind is results.Coverage
-                    else tuple(kind.__required_keys__))
+                    # __required_keys__ is a frozenset: take the declaration order
+                    else tuple(k for k in hints if k in kind.__required_keys__))
         out += ["| key | type | always present |", "|---|---|---|"]
         # the core keys in the order the writer checks them, then any optional ones
         order = [key for key in required if key in hints]
