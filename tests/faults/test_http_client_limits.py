@@ -32,7 +32,9 @@ def _send_slowly(sock: socket.socket, data: bytes, pause: float) -> None:
 
 
 class Hostile(socketserver.BaseRequestHandler):
-    """Reads one request; the request body names the behaviour (``"mode"``)."""
+    """Reads one request; the request body names the behaviour (``"mode"``). One request per
+    connection, announced with ``Connection: close``: without it a client may reuse a
+    connection this server has closed and see a disconnect instead of the behaviour."""
 
     def handle(self) -> None:
         sock = self.request
@@ -59,20 +61,20 @@ class Hostile(socketserver.BaseRequestHandler):
 
     def respond(self, sock: socket.socket, mode: str) -> None:
         if mode == "ok":
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
                          b"Content-Length: %d\r\n\r\n" % len(OK_BODY) + OK_BODY)
         elif mode == "trickle-body":
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
                          b"Content-Length: %d\r\n\r\n" % len(OK_BODY))
             _send_slowly(sock, OK_BODY, 0.1)
         elif mode == "trickle-headers":
-            _send_slowly(sock, b"HTTP/1.1 200 OK\r\n" + b"X-Slow: a\r\n" * 100, 0.1)
+            _send_slowly(sock, b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + b"X-Slow: a\r\n" * 100, 0.1)
         elif mode == "huge-announced":
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
                          b"Content-Length: 300000000\r\n\r\n{")
             STOP.wait(5)
         elif mode == "huge-streamed":
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
                          b"Transfer-Encoding: chunked\r\n\r\n")
             piece = b" " * 65536
             for _ in range(2000):  # up to 128 MB, far over the cap
