@@ -120,10 +120,9 @@ def score_generative(table: pd.DataFrame, *, labels: list[str] | None = None,
     return part, detailed
 
 
-def check_options(*, labels: list[str], invalid_policy: str | None = None,
-                  mention: str | None = None, **_: Any) -> None:
-    """The policy and mention mode, checked before any model runs (emoeval evaluate)."""
-    SINGLE_LABEL_POLICIES.parse(invalid_policy, labels)
+def check_options(*, labels: list[str], mention: str | None = None, **_: Any) -> None:
+    """The mention mode, checked before any model runs (the task's ``check_values``; the
+    policy is checked once, by ``Task.check_policy``)."""
     AnswerExtractor(labels, mention)
 
 
